@@ -1,0 +1,67 @@
+"""Built-in IDNA encoders for non-ASCII domains, selected by the IDNA_ENCODER setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from .exceptions import AnymailConfigurationError, AnymailImproperlyInstalled, AnymailInvalidMailer
+
+IdnaEncoder = Callable[[str], str]
+
+
+def idna2008(domain: str) -> str:
+    """IDNA 2008 with UTS #46 mapping (lower-casing etc.), as browsers do."""
+    import idna
+
+    return idna.encode(domain, uts46=True).decode("ascii")
+
+
+def idna2003(domain: str) -> str:
+    """Python's built-in IDNA 2003 codec."""
+    return domain.encode("idna").decode("ascii")
+
+
+def uts46(domain: str) -> str:
+    """UTS #46 via the optional `uts46` package."""
+    try:
+        import uts46 as uts46_module  # type: ignore[import-not-found]
+    except ImportError as err:
+        raise AnymailImproperlyInstalled(
+            missing_package="uts46", install_extra="uts46", feature="IDNA_ENCODER='uts46'"
+        ) from err
+    return str(uts46_module.encode(domain).decode("ascii"))
+
+
+def none(domain: str) -> str:
+    """Send non-ASCII domains unchanged (for ESPs that handle them)."""
+    return domain
+
+
+BUILTIN_ENCODERS: dict[str, IdnaEncoder] = {
+    "idna2008": idna2008,
+    "idna2003": idna2003,
+    "uts46": uts46,
+    "none": none,
+}
+
+
+def resolve_idna_encoder(setting: Any, alias: str | None = None) -> IdnaEncoder:
+    """Turn an IDNA_ENCODER setting (name, dotted path or callable) into a callable."""
+    if callable(setting):
+        return setting  # type: ignore[no-any-return]
+    try:
+        if isinstance(setting, str) and "." in setting:
+            encoder = import_string(setting)
+            if callable(encoder):
+                return encoder  # type: ignore[no-any-return]
+        elif isinstance(setting, str) and setting in BUILTIN_ENCODERS:
+            return BUILTIN_ENCODERS[setting]
+    except ImportError:
+        pass
+    message = f"Cannot resolve IDNA_ENCODER={setting!r}"
+    if alias is not None:
+        raise AnymailInvalidMailer(message, alias=alias)
+    raise AnymailConfigurationError(message)

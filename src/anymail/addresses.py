@@ -1,0 +1,149 @@
+"""Email address parsing and formatting (display names, EAI, IDNA)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from email.headerregistry import Address
+from email.utils import formataddr, getaddresses
+from typing import Any
+
+from django.utils.encoding import force_str
+
+from .exceptions import AnymailInvalidAddress
+
+IdnaEncode = Callable[[str], str]
+
+
+def _is_ascii(text: str) -> bool:
+    return text.isascii()
+
+
+def _quote_if_needed(name: str) -> str:
+    """Quote a display name the way RFC 5322 requires when it has specials."""
+    return Address(display_name=name, username="x", domain="x").__str__().rpartition(" <")[0]
+
+
+class EmailAddress(Address):
+    """A parsed email address that knows how to format itself for an ESP."""
+
+    def __init__(
+        self,
+        display_name: str = "",
+        addr_spec: str | None = None,
+        *,
+        username: str = "",
+        domain: str | None = None,
+    ) -> None:
+        if addr_spec is not None:
+            username, at, domain = addr_spec.rpartition("@")
+            if not at:
+                raise AnymailInvalidAddress(
+                    f"Invalid email address {addr_spec!r}: missing @domain part"
+                )
+        try:
+            super().__init__(display_name=display_name, username=username, domain=domain or "")
+        except (ValueError, TypeError) as err:
+            raise AnymailInvalidAddress(f"Invalid email address {addr_spec!r}: {err}") from err
+
+    @property
+    def address(self) -> str:
+        """The fully formatted address, e.g. '"Name, Jr." <user@example.com>'."""
+        return str(self)
+
+    @property
+    def uses_eai(self) -> bool:
+        """True when the local part is non-ASCII (needs SMTPUTF8 / EAI)."""
+        return not _is_ascii(self.username)
+
+    def encoded_addr_spec(self, idna_encode: IdnaEncode | None = None) -> str:
+        """The addr-spec with its domain IDNA-encoded when non-ASCII."""
+        domain = self.domain
+        if idna_encode is not None and not _is_ascii(domain):
+            try:
+                domain = idna_encode(domain)
+            except Exception as err:
+                setting = getattr(idna_encode, "setting_name", getattr(idna_encode, "__name__", ""))
+                raise AnymailInvalidAddress(
+                    f"Cannot encode {self.domain!r} using IDNA_ENCODER={setting!r}"
+                ) from err
+        return f"{self.username}@{domain}" if domain else self.username
+
+    def format(self, use_rfc2047: bool = False, idna_encode: IdnaEncode | None = None) -> str:
+        """Format for a header: optionally RFC 2047-encode the name and IDNA-encode the domain."""
+        addr_spec = self.encoded_addr_spec(idna_encode)
+        if use_rfc2047:
+            return formataddr((self.display_name, addr_spec), charset="utf-8")
+        if not self.display_name:
+            return addr_spec
+        return f"{_quote_if_needed(self.display_name)} <{addr_spec}>"
+
+    def as_dict(
+        self,
+        name: str = "name",
+        email: str = "email",
+        use_rfc2047: bool = False,
+        quote_name: bool = False,
+        idna_encode: IdnaEncode | None = None,
+    ) -> dict[str, str]:
+        """A JSON-ready {email, name} dict; the name key is omitted when empty."""
+        result = {email: self.encoded_addr_spec(idna_encode)}
+        if self.display_name:
+            display_name = self.display_name
+            if use_rfc2047 and not _is_ascii(display_name):
+                display_name = formataddr((display_name, "x@x"), charset="utf-8")[: -len(" <x@x>")]
+            elif quote_name:
+                display_name = _quote_if_needed(display_name)
+            result[name] = display_name
+        return result
+
+
+def _describe_failure(addr_spec: str, display_name: str, field: str | None, items: list[str]) -> str:
+    text = f"Invalid email address {addr_spec!r}"
+    if display_name:
+        text += f" display_name={display_name!r}"
+    if field:
+        text += f" in `{field}`"
+    text += f" parsed from {', '.join(items)!r}"
+    if any("," in item for item in items):
+        text += " (maybe missing quotes around a display-name?)"
+    return text
+
+
+def _is_valid(username: str, domain: str) -> bool:
+    return bool(username) and bool(domain) and "@" not in username
+
+
+def parse_address_list(
+    address_list: Iterable[Any] | str | None, field: str | None = None
+) -> list[EmailAddress]:
+    """Parse addresses; each item may hold several comma-separated addresses."""
+    if address_list is None:
+        return []
+    if isinstance(address_list, str):
+        items = [address_list]
+    else:
+        items = [force_str(item) for item in address_list]
+    parsed: list[EmailAddress] = []
+    for item in items:
+        pairs = getaddresses([item]) or [("", item)]
+        for display_name, addr_spec in pairs:
+            username, at, domain = addr_spec.rpartition("@")
+            if not at or not _is_valid(username, domain):
+                raise AnymailInvalidAddress(_describe_failure(addr_spec, display_name, field, items))
+            try:
+                address = EmailAddress(display_name, username=username, domain=domain)
+            except AnymailInvalidAddress as err:
+                raise AnymailInvalidAddress(_describe_failure(addr_spec, display_name, field, items)) from err
+            parsed.append(address)
+    return parsed
+
+
+def parse_single_address(address: Any, field: str | None = None) -> EmailAddress:
+    """Parse exactly one address (e.g. envelope_sender)."""
+    parsed = parse_address_list([address], field=field)
+    if len(parsed) != 1:
+        raise AnymailInvalidAddress(
+            f"Only one email address is allowed; found {len(parsed)} in {address!r}"
+            + (f" in `{field}`." if field else ".")
+        )
+    return parsed[0]
