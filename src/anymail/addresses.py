@@ -97,7 +97,9 @@ class EmailAddress(Address):
         return result
 
 
-def _describe_failure(addr_spec: str, display_name: str, field: str | None, items: list[str]) -> str:
+def _describe_failure(
+    addr_spec: str, display_name: str, field: str | None, items: list[str]
+) -> str:
     text = f"Invalid email address {addr_spec!r}"
     if display_name:
         text += f" display_name={display_name!r}"
@@ -129,11 +131,15 @@ def parse_address_list(
         for display_name, addr_spec in pairs:
             username, at, domain = addr_spec.rpartition("@")
             if not at or not _is_valid(username, domain):
-                raise AnymailInvalidAddress(_describe_failure(addr_spec, display_name, field, items))
+                raise AnymailInvalidAddress(
+                    _describe_failure(addr_spec, display_name, field, items)
+                )
             try:
                 address = EmailAddress(display_name, username=username, domain=domain)
             except AnymailInvalidAddress as err:
-                raise AnymailInvalidAddress(_describe_failure(addr_spec, display_name, field, items)) from err
+                raise AnymailInvalidAddress(
+                    _describe_failure(addr_spec, display_name, field, items)
+                ) from err
             parsed.append(address)
     return parsed
 

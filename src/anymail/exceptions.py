@@ -103,7 +103,11 @@ class AnymailSerializationError(AnymailError, TypeError):
     """The payload holds data that cannot be serialized to JSON."""
 
     def __init__(
-        self, message: str | None = None, orig_err: Exception | None = None, *args: Any, **kwargs: Any
+        self,
+        message: str | None = None,
+        orig_err: Exception | None = None,
+        *args: Any,
+        **kwargs: Any,
     ) -> None:
         if message is None:
             esp_name = kwargs.get("esp_name") or getattr(kwargs.get("backend"), "esp_name", None)

@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 
-def update_deep(dct: MutableMapping[str, Any], other: Mapping[str, Any]) -> MutableMapping[str, Any]:
+def update_deep(
+    dct: MutableMapping[str, Any], other: Mapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Merge `other` into `dct` recursively (nested dicts merged, other values replaced)."""
     for key, value in other.items():
         current = dct.get(key)

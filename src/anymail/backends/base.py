@@ -1,0 +1,158 @@
+"""The ESP-agnostic send pipeline: settings, defaults, pre/post_send, payload -> send -> status."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+
+from .._idna import resolve_idna_encoder
+from ..exceptions import (
+    AnymailCancelSend,
+    AnymailDeprecationWarning,
+    AnymailError,
+    AnymailRecipientsRefused,
+)
+from ..message import AnymailRecipientStatus, AnymailStatus
+from ..settings import get_anymail_setting
+from ..signals import post_send, pre_send
+from .defaults import effective_send_defaults
+from .payload import BasePayload
+
+__all__ = ["AnymailBaseBackend", "BasePayload"]
+
+FAIL_SILENTLY_DEPRECATION = "Anymail will drop support for fail_silently after Django 6.2."
+
+
+class AnymailBaseBackend(BaseEmailBackend):
+    """Base for Anymail backends: one message at a time through build, send and parse."""
+
+    esp_name = "ESP"
+
+    def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
+        if fail_silently:
+            warnings.warn(FAIL_SILENTLY_DEPRECATION, AnymailDeprecationWarning, stacklevel=2)
+        self.fail_silently = fail_silently
+        self.ignore_unsupported_features: bool = get_anymail_setting(
+            "ignore_unsupported_features", kwargs=kwargs, default=False
+        )
+        self.ignore_recipient_status: bool = get_anymail_setting(
+            "ignore_recipient_status", kwargs=kwargs, default=False
+        )
+        esp_defaults = get_anymail_setting(
+            "send_defaults", esp_name=self.esp_name, kwargs=kwargs, default=None
+        )
+        self.send_defaults: dict[str, Any] = effective_send_defaults(
+            get_anymail_setting("send_defaults", default={}), esp_defaults
+        )
+        encoder_setting = get_anymail_setting(
+            "idna_encoder", esp_name=self.esp_name, kwargs=kwargs, default=None
+        ) or get_anymail_setting("idna_encoder", default="idna2008")
+        self.idna_encoder = resolve_idna_encoder(encoder_setting, alias=kwargs.get("alias"))
+        super().__init__(**kwargs)
+
+    # -- connection lifecycle (overridden by backends that hold connections) ----------------
+
+    def open(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def send_messages(self, email_messages: Iterable[EmailMessage] | None) -> int:
+        """Send messages in order; return how many the ESP accepted."""
+        if not email_messages:
+            return 0
+        created_session = self.open()
+        try:
+            return sum(1 for message in email_messages if self._send_silently(message))
+        finally:
+            if created_session:
+                self.close()
+
+    def _send_silently(self, message: EmailMessage) -> bool:
+        try:
+            return self._send(message)
+        except AnymailError:
+            if self.fail_silently:
+                return False
+            raise
+
+    # -- one message ------------------------------------------------------------------------
+
+    def _send(self, message: EmailMessage) -> bool:
+        payload = self.prepare(message)
+        if payload is None:
+            return False
+        response = self.post_to_esp(payload, message)
+        self.complete(message, payload, response)
+        return True
+
+    def prepare(self, message: EmailMessage) -> Any:
+        """Reset the status, run pre_send, build the payload (in the caller's thread).
+
+        Returns None when the message should not be sent (cancelled, or no recipients).
+        """
+        message.anymail_status = AnymailStatus()  # type: ignore[attr-defined]
+        if not self.run_pre_send(message):
+            return None
+        if not message.recipients():
+            return None
+        return self.build_message_payload(message, self.send_defaults)
+
+    def complete(self, message: EmailMessage, payload: Any, response: Any) -> None:
+        """Parse the ESP response into statuses and run post_send."""
+        status: AnymailStatus = message.anymail_status  # type: ignore[attr-defined]
+        status.esp_response = response
+        status.set_recipient_status(self.parse_recipient_status(response, payload, message))
+        self.run_post_send(message)
+        self.check_recipient_status(message, payload, response)
+
+    def run_pre_send(self, message: EmailMessage) -> bool:
+        """Send pre_send; False if a receiver cancelled the message."""
+        try:
+            pre_send.send(type(self), message=message, esp_name=self.esp_name)
+        except AnymailCancelSend:
+            return False
+        return True
+
+    def run_post_send(self, message: EmailMessage) -> None:
+        """Send post_send to every receiver, then re-raise the first receiver error."""
+        results = post_send.send_robust(
+            type(self),
+            message=message,
+            status=message.anymail_status,  # type: ignore[attr-defined]
+            esp_name=self.esp_name,
+        )
+        for _receiver, result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    def check_recipient_status(self, message: EmailMessage, payload: Any, response: Any) -> None:
+        """Raise AnymailRecipientsRefused when every recipient was rejected or invalid."""
+        if self.ignore_recipient_status:
+            return
+        statuses = message.anymail_status.status or set()  # type: ignore[attr-defined]
+        if statuses <= {"invalid", "rejected"}:
+            raise AnymailRecipientsRefused(
+                email_message=message, payload=payload, response=response, backend=self
+            )
+
+    # -- ESP-specific steps -----------------------------------------------------------------
+
+    def build_message_payload(self, message: EmailMessage, defaults: Mapping[str, Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement build_message_payload")
+
+    def post_to_esp(self, payload: Any, message: EmailMessage) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement post_to_esp")
+
+    def parse_recipient_status(
+        self, response: Any, payload: Any, message: EmailMessage
+    ) -> dict[str, AnymailRecipientStatus]:
+        raise NotImplementedError(f"{type(self).__name__} must implement parse_recipient_status")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{type(self).__qualname__} esp_name={self.esp_name!r}>"

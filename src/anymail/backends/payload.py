@@ -1,0 +1,262 @@
+"""BasePayload: one uniform walk over a Django message, calling one hook per feature."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from django.core.mail import EmailMessage
+from django.utils.functional import Promise
+from django.utils.timezone import get_current_timezone, is_naive, make_aware
+
+from .._sentinel import UNSET
+from ..addresses import EmailAddress, parse_address_list, parse_single_address
+from ..attachments import Attachment
+from ..exceptions import AnymailUnsupportedFeature
+from .defaults import combine, force_non_lazy
+
+if TYPE_CHECKING:
+    from .base import AnymailBaseBackend
+
+BATCH_ATTRS = ("merge_data", "merge_metadata", "merge_headers")
+
+
+class CaseInsensitiveHeaders(dict):  # type: ignore[type-arg]
+    """Header dict with case-insensitive lookup that keeps the caller's spelling."""
+
+    def _find(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((key for key in self if key.lower() == lowered), None)
+
+    def pop_header(self, name: str, default: Any = None) -> Any:
+        key = self._find(name)
+        return self.pop(key) if key is not None else default
+
+    def get_header(self, name: str, default: Any = None) -> Any:
+        key = self._find(name)
+        return self[key] if key is not None else default
+
+
+def _to_datetime(value: Any) -> datetime:
+    """send_at as an aware datetime (naive/date: current timezone; numbers: UTC epoch)."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, datetime):
+        return make_aware(value, get_current_timezone()) if is_naive(value) else value
+    if isinstance(value, date):
+        return make_aware(datetime(value.year, value.month, value.day), get_current_timezone())
+    raise TypeError(f"Invalid send_at {value!r}: expected datetime, date, or epoch seconds")
+
+
+class BasePayload:
+    """Walks a message's features in a fixed order; ESP adapters override the hooks."""
+
+    def __init__(
+        self, message: EmailMessage, defaults: Mapping[str, Any], backend: AnymailBaseBackend
+    ) -> None:
+        self.message = message
+        self.defaults = defaults
+        self.backend = backend
+        self.esp_name = backend.esp_name
+        self.init_payload()
+        self._walk()
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def _value(self, attr: str) -> Any:
+        value = getattr(self.message, attr, UNSET)
+        if attr in ("to", "cc", "bcc", "reply_to") and isinstance(value, (str, Promise)):
+            raise TypeError(f'"{attr}" attribute must be a list or other iterable')
+        return force_non_lazy(combine(attr, self.defaults.get(attr, UNSET), value))
+
+    def _walk(self) -> None:
+        values = {
+            attr: self._value(attr)
+            for attr in ("from_email", "to", "cc", "bcc", "subject", "reply_to", "extra_headers")
+        }
+        headers = CaseInsensitiveHeaders(values["extra_headers"] or {})
+        envelope_sender = UNSET
+        reply_to_header = headers.pop_header("Reply-To")
+        if reply_to_header is not None:
+            values["reply_to"] = [reply_to_header]
+        from_header = headers.pop_header("From")
+        if from_header is not None:
+            envelope_sender = values["from_email"]
+            values["from_email"] = from_header
+        if headers.pop_header("To") is not None:
+            self.unsupported_feature("spoofing `To` header")
+
+        if values["from_email"] is not UNSET:
+            self.set_from_email_list(parse_address_list([values["from_email"]], "from_email"))
+        for field in ("to", "cc", "bcc"):
+            if values[field] is not UNSET:
+                self.set_recipients(field, parse_address_list(values[field], field))
+        if values["subject"] is not UNSET:
+            self.set_subject(values["subject"])
+        if values["reply_to"] is not UNSET:
+            self.set_reply_to(parse_address_list(values["reply_to"], "reply_to"))
+        if headers:
+            self.set_extra_headers(headers)
+
+        self._walk_bodies()
+        attachments = self._value("attachments")
+        if attachments is not UNSET:
+            encoding = self.message.encoding
+            for attachment in attachments:
+                self.add_attachment(Attachment(attachment, encoding))
+
+        sender = self._value("envelope_sender")
+        if envelope_sender is not UNSET and sender is UNSET:
+            sender = envelope_sender
+        if sender is not UNSET:
+            self.set_envelope_sender(parse_single_address(sender, "envelope_sender"))
+        for attr, convert in self._simple_attrs():
+            value = self._value(attr)
+            if value is not UNSET:
+                getattr(self, f"set_{attr}")(convert(value))
+
+    def _simple_attrs(self) -> list[tuple[str, Callable[[Any], Any]]]:
+        def same(value: Any) -> Any:
+            return value
+
+        return [
+            ("metadata", same),
+            ("send_at", _to_datetime),
+            ("tags", lambda tags: [str(tag) for tag in tags]),
+            ("track_clicks", same),
+            ("track_opens", same),
+            ("template_id", same),
+            ("merge_data", same),
+            ("merge_global_data", same),
+            ("merge_headers", same),
+            ("merge_metadata", same),
+            ("esp_extra", same),
+        ]
+
+    def _walk_bodies(self) -> None:
+        self._has_text = False
+        self._has_html = False
+        body = self._value("body")
+        if body is not UNSET:
+            subtype = getattr(self.message, "content_subtype", "plain")
+            if subtype == "html":
+                self._has_html = True
+                self.set_html_body(body)
+            elif subtype == "plain":
+                self._has_text = bool(body)
+                self.set_text_body(body)
+            else:
+                self.add_alternative(body, f"text/{subtype}")
+        alternatives = self._value("alternatives")
+        for content, mimetype in [] if alternatives is UNSET else alternatives:
+            if mimetype == "text/plain" and not self._has_text:
+                self._has_text = True
+                self.set_text_body(content)
+            elif mimetype == "text/html" and not self._has_html:
+                self._has_html = True
+                self.set_html_body(content)
+            else:
+                self.add_alternative(content, mimetype)
+
+    def is_batch(self) -> bool:
+        """A batch send (one message per `to`) when any merge_* attribute is set, even {}."""
+        return any(self._value(attr) is not UNSET for attr in BATCH_ATTRS)
+
+    def unsupported_feature(self, feature: str) -> None:
+        """Raise AnymailUnsupportedFeature, unless the user chose to ignore those."""
+        if not self.backend.ignore_unsupported_features:
+            raise AnymailUnsupportedFeature(
+                f"{self.esp_name} does not support {feature}",
+                email_message=self.message,
+                payload=self,
+                backend=self.backend,
+            )
+
+    def idna_encode(self, domain: str) -> str:
+        """Encode a non-ASCII domain with the backend's configured IDNA encoder."""
+        return self.backend.idna_encoder(domain)
+
+    # -- hooks (ESP adapters override the ones they support) -------------------------------
+
+    def init_payload(self) -> None:
+        pass
+
+    def set_from_email_list(self, emails: list[EmailAddress]) -> None:
+        if len(emails) > 1:
+            self.unsupported_feature("multiple from emails")
+        if emails:
+            self.set_from_email(emails[0])
+
+    def set_from_email(self, email: EmailAddress) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement set_from_email")
+
+    def set_recipients(self, recipient_type: str, emails: list[EmailAddress]) -> None:
+        for email in emails:
+            self.add_recipient(recipient_type, email)
+
+    def add_recipient(self, recipient_type: str, email: EmailAddress) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement add_recipient")
+
+    def set_subject(self, subject: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement set_subject")
+
+    def set_reply_to(self, emails: list[EmailAddress]) -> None:
+        if emails:
+            self.unsupported_feature("reply_to")
+
+    def set_extra_headers(self, headers: dict[str, Any]) -> None:
+        self.unsupported_feature("extra_headers")
+
+    def set_text_body(self, body: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement set_text_body")
+
+    def set_html_body(self, body: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement set_html_body")
+
+    def add_alternative(self, content: str, mimetype: str) -> None:
+        if mimetype == "text/plain":
+            self.unsupported_feature("multiple plaintext parts")
+        elif mimetype == "text/html":
+            self.unsupported_feature("multiple html parts")
+        else:
+            self.unsupported_feature(f"alternative part with type '{mimetype}'")
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        self.unsupported_feature("attachments")
+
+    def set_envelope_sender(self, email: EmailAddress) -> None:
+        self.unsupported_feature("envelope_sender")
+
+    def set_metadata(self, metadata: dict[str, Any]) -> None:
+        self.unsupported_feature("metadata")
+
+    def set_send_at(self, send_at: datetime) -> None:
+        self.unsupported_feature("send_at")
+
+    def set_tags(self, tags: list[str]) -> None:
+        self.unsupported_feature("tags")
+
+    def set_track_clicks(self, track_clicks: bool) -> None:
+        self.unsupported_feature("track_clicks")
+
+    def set_track_opens(self, track_opens: bool) -> None:
+        self.unsupported_feature("track_opens")
+
+    def set_template_id(self, template_id: str) -> None:
+        self.unsupported_feature("template_id")
+
+    def set_merge_data(self, merge_data: dict[str, dict[str, Any]]) -> None:
+        self.unsupported_feature("merge_data")
+
+    def set_merge_global_data(self, merge_global_data: dict[str, Any]) -> None:
+        self.unsupported_feature("merge_global_data")
+
+    def set_merge_headers(self, merge_headers: dict[str, dict[str, Any]]) -> None:
+        self.unsupported_feature("merge_headers")
+
+    def set_merge_metadata(self, merge_metadata: dict[str, dict[str, Any]]) -> None:
+        self.unsupported_feature("merge_metadata")
+
+    def set_esp_extra(self, extra: dict[str, Any]) -> None:
+        self.unsupported_feature("esp_extra")
