@@ -27,7 +27,7 @@ def idna2003(domain: str) -> str:
 def uts46(domain: str) -> str:
     """UTS #46 via the optional `uts46` package."""
     try:
-        import uts46 as uts46_module  # type: ignore[import-not-found]
+        import uts46 as uts46_module
     except ImportError as err:
         raise AnymailImproperlyInstalled(
             missing_package="uts46", install_extra="uts46", feature="IDNA_ENCODER='uts46'"
@@ -51,12 +51,12 @@ BUILTIN_ENCODERS: dict[str, IdnaEncoder] = {
 def resolve_idna_encoder(setting: Any, alias: str | None = None) -> IdnaEncoder:
     """Turn an IDNA_ENCODER setting (name, dotted path or callable) into a callable."""
     if callable(setting):
-        return setting  # type: ignore[no-any-return]
+        return setting
     try:
         if isinstance(setting, str) and "." in setting:
             encoder = import_string(setting)
             if callable(encoder):
-                return encoder  # type: ignore[no-any-return]
+                return encoder
         elif isinstance(setting, str) and setting in BUILTIN_ENCODERS:
             return BUILTIN_ENCODERS[setting]
     except ImportError:

@@ -27,11 +27,13 @@ class Attachment:
             self._init_from_mime(attachment)
         else:
             self._init_from_tuple(attachment)
-        self.cid = self.content_id[1:-1] if self._bracketed(self.content_id) else self.content_id
+        self.cid = self._unbracketed(self.content_id)
 
     @staticmethod
-    def _bracketed(content_id: str | None) -> bool:
-        return bool(content_id) and content_id.startswith("<") and content_id.endswith(">")  # type: ignore[union-attr]
+    def _unbracketed(content_id: str | None) -> str | None:
+        if content_id and content_id.startswith("<") and content_id.endswith(">"):
+            return content_id[1:-1]
+        return content_id
 
     def _init_from_mime(self, part: Message) -> None:
         self.name = part.get_filename()
@@ -41,14 +43,15 @@ class Attachment:
             inner = part.get_payload(0)
             self.content = inner.as_bytes() if isinstance(inner, Message) else None
         else:
-            self.content = part.get_payload(decode=True)
+            payload = part.get_payload(decode=True)
+            self.content = payload if isinstance(payload, bytes) else None
         content_id = part["Content-ID"]
         self.content_id = str(content_id).strip() if content_id is not None else None
         disposition = part.get_content_disposition()
         self.inline = disposition == "inline" or (disposition is None and bool(self.content_id))
 
     def _init_from_tuple(self, attachment: Any) -> None:
-        filename, content, mimetype = (tuple(attachment) + (None, None, None))[:3]
+        filename, content, mimetype = (*tuple(attachment), None, None, None)[:3]
         self.name = str(filename) if filename else None
         if isinstance(content, DjangoEmailMessage):
             content = content.message().as_bytes()

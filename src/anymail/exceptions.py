@@ -25,6 +25,8 @@ DISTRIBUTION_NAME = "anymail-mailtrap"
 class AnymailError(Exception):
     """Base of every error Anymail raises while sending (swallowed by fail_silently)."""
 
+    response: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.backend = kwargs.pop("backend", None)
         self.email_message = kwargs.pop("email_message", None)
@@ -62,7 +64,7 @@ class AnymailError(Exception):
             reason = reason.decode("utf-8", errors="replace")
         description = f"{self.esp_name or 'ESP'} API response {self.status_code} ({reason})"
         try:
-            body = json.dumps(self.response.json(), indent=2)  # type: ignore[union-attr]
+            body = json.dumps(self.response.json(), indent=2)
         except (AttributeError, KeyError, ValueError):
             text = getattr(self.response, "text", None)
             return f"{description}: {text!r}"

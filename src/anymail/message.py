@@ -153,7 +153,7 @@ def attach_inline_image(
             content, maintype="image", subtype=subtype, disposition="inline", filename=filename
         )
         part["Content-ID"] = content_id
-        message.attach(part)  # type: ignore[arg-type]
+        message.attach(part)
     else:
         image = MIMEImage(content, _subtype=subtype) if subtype else MIMEImage(content)
         if filename:

@@ -95,7 +95,7 @@ class MailtrapResponseParser:
                 f"Expected {len(to_emails)} batch send responses but got {len(responses)}"
             )
         statuses: dict[str, AnymailRecipientStatus] = {}
-        for to_email, one_response in zip(to_emails, responses):
+        for to_email, one_response in zip(to_emails, responses, strict=True):
             statuses.update(self.parse_one(one_response, [to_email, *others]))
         return statuses
 
@@ -115,7 +115,7 @@ class MailtrapResponseParser:
             message_ids = message_ids * len(emails)
         return {
             email: AnymailRecipientStatus(message_id, "queued")
-            for email, message_id in zip(emails, message_ids)
+            for email, message_id in zip(emails, message_ids, strict=True)
         }
 
 
@@ -157,11 +157,13 @@ class MailtrapPayload(RequestsPayload):
     def build_body(self) -> dict[str, Any]:
         """The complete JSON body: the message, or `base` + one request per `to`."""
         if not self.is_batch_send:
-            return update_deep(self.data, self.esp_extra) if self.esp_extra else self.data
+            if self.esp_extra:
+                update_deep(self.data, self.esp_extra)
+            return self.data
         base = {key: value for key, value in self.data.items() if key not in RECIPIENT_TYPES}
         requests_ = [self.batch_request(recipient) for recipient in self.data.get("to", [])]
         if self.esp_extra:
-            base = update_deep(base, self.esp_extra)  # type: ignore[assignment]
+            update_deep(base, self.esp_extra)
         return {"base": base, "requests": requests_}
 
     def batch_request(self, recipient: dict[str, str]) -> dict[str, Any]:

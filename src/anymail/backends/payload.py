@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 BATCH_ATTRS = ("merge_data", "merge_metadata", "merge_headers")
 
 
-class CaseInsensitiveHeaders(dict):  # type: ignore[type-arg]
+class CaseInsensitiveHeaders(dict[str, Any]):
     """Header dict with case-insensitive lookup that keeps the caller's spelling."""
 
     def _find(self, name: str) -> str | None:
