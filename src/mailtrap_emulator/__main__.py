@@ -1,0 +1,196 @@
+"""Command line: `mailtrap-emulator [serve options]`, or `event` / `inbound` / `messages`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import EmulatorConfig
+from .faults import FaultSpecError, parse_rule
+
+DEFAULT_PORT = 8025
+DEFAULT_DB = "mailtrap-emulator.sqlite3"
+DEFAULT_URL = os.environ.get("MAILTRAP_EMULATOR_URL", f"http://127.0.0.1:{DEFAULT_PORT}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All flags and subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="mailtrap-emulator",
+        description="Offline Mailtrap: sending, sandbox, webhooks and inbound APIs on one port.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file, or :memory:")
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        help="accepted API token (repeatable; default: any non-empty token)",
+    )
+    parser.add_argument(
+        "--sending-domain",
+        action="append",
+        default=[],
+        help="verified sender domain (repeatable; default: all); others get 401",
+    )
+    parser.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="sending-events webhook target (repeatable)",
+    )
+    parser.add_argument(
+        "--inbound-webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="inbound_receiving webhook target (repeatable)",
+    )
+    parser.add_argument("--webhook-format", choices=("json", "jsonlines"), default="json")
+    parser.add_argument(
+        "--signing-secret",
+        help="secret for --webhook/--inbound-webhook "
+        "signatures (default: random, printed at startup)",
+    )
+    parser.add_argument(
+        "--webhook-retries",
+        type=int,
+        default=5,
+        metavar="N",
+        help="delivery attempts per webhook post",
+    )
+    parser.add_argument(
+        "--webhook-backoff-ms",
+        type=int,
+        default=200,
+        metavar="MS",
+        help="first retry delay; doubles per attempt, capped at 5 s",
+    )
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay send/batch answers")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="e.g. 429:every=3:retry_after=2, 500:p=0.1, 503:first=2, drop:every=5",
+    )
+    parser.add_argument("--log-level", default="warning")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    event = commands.add_parser("event", help="fire an event on a running emulator")
+    event.add_argument("message", help="Mailtrap message id, or the emulator message number")
+    event.add_argument("event", help="open, click, bounce, soft_bounce, spam, unsubscribe, ...")
+    event.add_argument("--email", help="recipient (when the message has several)")
+    event.add_argument(
+        "--detail",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="event field such as url=..., response=..., bounce_category=...",
+    )
+    event.add_argument("--url", default=DEFAULT_URL, help="emulator URL")
+    inbound = commands.add_parser("inbound", help="receive a raw .eml into an inbound inbox")
+    inbound.add_argument("inbox_id", type=int)
+    inbound.add_argument("file", help="path to the .eml, or - for stdin")
+    inbound.add_argument("--url", default=DEFAULT_URL, help="emulator URL")
+    messages = commands.add_parser("messages", help="list stored messages as JSON")
+    messages.add_argument("--recipient")
+    messages.add_argument("--url", default=DEFAULT_URL, help="emulator URL")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    """An EmulatorConfig from parsed serve options (fault specs are checked here)."""
+    for spec in args.fault:
+        parse_rule(spec)
+    config = EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        db_path=args.db,
+        tokens=args.token,
+        sending_domains=args.sending_domain,
+        webhook_urls=args.webhook,
+        inbound_webhook_urls=args.inbound_webhook,
+        webhook_format=args.webhook_format,
+        latency_ms=args.latency_ms,
+        faults=args.fault,
+        webhook_max_attempts=args.webhook_retries,
+        webhook_backoff_ms=args.webhook_backoff_ms,
+    )
+    if args.signing_secret:
+        config.signing_secret = args.signing_secret
+    return config
+
+
+def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
+    """Run in the foreground until Ctrl+C / SIGTERM."""
+    from .emulator import Emulator
+    from .server import base_url, bind_socket, uvicorn_server
+
+    sock = bind_socket(config.host, config.port)
+    url = base_url(sock)
+    emulator = Emulator(config)
+    emulator.start()
+    print(f"Mailtrap emulator listening on {url}", flush=True)
+    print(f"  MAILTRAP_API_URL: {url}/api/   web inbox: {url}/", flush=True)
+    if config.webhook_urls or config.inbound_webhook_urls:
+        print(f"  webhook signing secret: {config.signing_secret}", flush=True)
+    try:
+        uvicorn_server(emulator, log_level=log_level).run(sockets=[sock])
+    finally:
+        emulator.close()
+
+
+def _run_command(args: argparse.Namespace) -> Any:
+    from .server import control_request
+
+    if args.command == "event":
+        body: dict[str, Any] = {"event": args.event}
+        if args.email:
+            body["email"] = args.email
+        for item in args.detail:
+            name, _, value = item.partition("=")
+            body[name] = value
+        return control_request(args.url, f"/_emulator/messages/{args.message}/events", body=body)
+    if args.command == "inbound":
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        return control_request(args.url, f"/_emulator/inbound/{args.inbox_id}", raw=raw)
+    query = f"?recipient={args.recipient}" if args.recipient else ""
+    return control_request(args.url, f"/_emulator/messages{query}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command:
+        try:
+            print(json.dumps(_run_command(args), indent=2))
+        except urllib.error.HTTPError as error:
+            print(
+                f"error: HTTP {error.code}: {error.read().decode(errors='replace')}",
+                file=sys.stderr,
+            )
+            return 1
+        except OSError as error:
+            print(f"error: cannot reach the emulator at {args.url}: {error}", file=sys.stderr)
+            return 1
+        return 0
+    try:
+        config = config_from_args(args)
+    except FaultSpecError as error:
+        parser.error(str(error))
+    serve(config, args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

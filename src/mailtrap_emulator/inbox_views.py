@@ -1,0 +1,203 @@
+"""The web inbox: server-rendered pages to browse messages and trigger events."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from .emulator import Emulator, EventError
+from .events import EVENT_NAMES
+from .mime import parse_mime
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+#: The message HTML runs in a sandboxed iframe *and* under a sandboxing CSP: no scripts,
+#: no forms, no same-origin access to the inbox, even when the body URL is opened directly.
+BODY_CSP = (
+    "sandbox; default-src 'none'; img-src 'self' data: http: https:; "
+    "style-src 'unsafe-inline' http: https:; font-src data: http: https:"
+)
+STREAMS = ("transactional", "bulk", "sandbox")
+
+
+def _emulator(request: Request) -> Emulator:
+    return request.app.state.emulator  # type: ignore[no-any-return]
+
+
+def _raw_of(request: Request) -> tuple[bytes | None, str]:
+    """The raw message a `/messages/{key}` or `/inbound/{id}` URL points at, and that prefix."""
+    emulator = _emulator(request)
+    if "key" in request.path_params:
+        key = request.path_params["key"]
+        return emulator.store.get_mime(key), f"/messages/{key}"
+    record = emulator.store.get_inbound(request.path_params["inbound_id"])
+    return (record["raw"] if record else None), f"/inbound/{request.path_params['inbound_id']}"
+
+
+def _not_found(request: Request) -> Response:
+    return templates.TemplateResponse(request, "not_found.html", status_code=404)
+
+
+async def message_list(request: Request) -> Response:
+    """Sent messages, newest first, filterable by recipient, category and stream."""
+    filters = {
+        name: request.query_params.get(name, "").strip()
+        for name in ("recipient", "category", "stream")
+    }
+    messages = _emulator(request).store.list_messages(
+        recipient=filters["recipient"] or None,
+        category=filters["category"] or None,
+        stream=filters["stream"] or None,
+        limit=500,
+    )
+    return templates.TemplateResponse(
+        request,
+        "messages.html",
+        {"messages": messages, "filters": filters, "streams": STREAMS},
+    )
+
+
+async def message_detail(request: Request) -> Response:
+    """One sent message: bodies, headers, attachments, payload, events, event buttons."""
+    message = _emulator(request).store.get_message(request.path_params["key"])
+    raw, prefix = _raw_of(request)
+    if message is None or raw is None:
+        return _not_found(request)
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {
+            "message": message,
+            "parsed": parse_mime(raw),
+            "prefix": prefix,
+            "payload_json": json.dumps(message["payload"], indent=2, ensure_ascii=False),
+            "event_names": EVENT_NAMES,
+        },
+    )
+
+
+async def inbound_detail(request: Request) -> Response:
+    """One inbound message (no events, no payload)."""
+    record = _emulator(request).store.get_inbound(request.path_params["inbound_id"])
+    raw, prefix = _raw_of(request)
+    if record is None or raw is None:
+        return _not_found(request)
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {"message": None, "inbound": record, "parsed": parse_mime(raw), "prefix": prefix},
+    )
+
+
+async def message_body(request: Request) -> Response:
+    """The HTML body for the iframe, `cid:` references pointing at the inline parts."""
+    raw, prefix = _raw_of(request)
+    if raw is None:
+        return _not_found(request)
+    parsed = parse_mime(raw)
+    body = parsed.html or ""
+    for index, attachment in enumerate(parsed.attachments):
+        if attachment.content_id:
+            body = re.sub(
+                "cid:" + re.escape(attachment.content_id),
+                f"{prefix}/attachments/{index}",
+                body,
+            )
+    return Response(
+        body,
+        media_type="text/html",
+        headers={"Content-Security-Policy": BODY_CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def message_raw(request: Request) -> Response:
+    """Download the message as an `.eml` file."""
+    raw, prefix = _raw_of(request)
+    if raw is None:
+        return _not_found(request)
+    filename = prefix.strip("/").replace("/", "-") + ".eml"
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def message_attachment(request: Request) -> Response:
+    """Download one attachment (also used for inline images in the iframe)."""
+    raw, _ = _raw_of(request)
+    attachments = parse_mime(raw).attachments if raw is not None else []
+    index = request.path_params["index"]
+    if index >= len(attachments):
+        return _not_found(request)
+    attachment = attachments[index]
+    return Response(
+        attachment.data,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def trigger_event(request: Request) -> Response:
+    """Form post from an event button; back to the message page."""
+    key = request.path_params["key"]
+    form = await request.form()
+    try:
+        _emulator(request).trigger_event(
+            str(key), str(form.get("event", "")), email=str(form.get("recipient") or "") or None
+        )
+    except (LookupError, EventError):
+        return _not_found(request)
+    return RedirectResponse(f"/messages/{key}#events", status_code=303)
+
+
+async def inbound_list(request: Request) -> Response:
+    """Inbound messages and the form to upload a raw `.eml`."""
+    records = _emulator(request).store.list_inbound()
+    items: list[dict[str, Any]] = []
+    for record in records:
+        parsed = parse_mime(record["raw"])
+        items.append({**record, "from": parsed.header("From"), "subject": parsed.header("Subject")})
+    return templates.TemplateResponse(request, "inbound.html", {"items": items})
+
+
+async def inbound_upload(request: Request) -> Response:
+    """Receive an uploaded `.eml` into an inbound inbox (fires the inbound webhook)."""
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        inbox_id = int(str(form.get("inbox_id") or ""))
+    except ValueError:
+        inbox_id = 0
+    if upload is None or isinstance(upload, str) or inbox_id < 1:
+        return RedirectResponse("/inbound?error=1", status_code=303)
+    raw = await upload.read()
+    record = await run_in_threadpool(_emulator(request).receive_inbound, inbox_id, raw)
+    return RedirectResponse(f"/inbound/{record['id']}", status_code=303)
+
+
+routes = [
+    Route("/", message_list, methods=["GET"]),
+    Route("/messages/{key:int}", message_detail, methods=["GET"]),
+    Route("/messages/{key:int}/body.html", message_body, methods=["GET"]),
+    Route("/messages/{key:int}/raw.eml", message_raw, methods=["GET"]),
+    Route("/messages/{key:int}/attachments/{index:int}", message_attachment, methods=["GET"]),
+    Route("/messages/{key:int}/events", trigger_event, methods=["POST"]),
+    Route("/inbound", inbound_list, methods=["GET"]),
+    Route("/inbound", inbound_upload, methods=["POST"]),
+    Route("/inbound/{inbound_id}", inbound_detail, methods=["GET"]),
+    Route("/inbound/{inbound_id}/body.html", message_body, methods=["GET"]),
+    Route("/inbound/{inbound_id}/raw.eml", message_raw, methods=["GET"]),
+    Route("/inbound/{inbound_id}/attachments/{index:int}", message_attachment, methods=["GET"]),
+]
