@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import urllib.error
 from collections.abc import Sequence
@@ -143,10 +144,18 @@ def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
     print(f"  MAILTRAP_API_URL: {url}/api/   web inbox: {url}/", flush=True)
     if config.webhook_urls or config.inbound_webhook_urls:
         print(f"  webhook signing secret: {config.signing_secret}", flush=True)
+    # uvicorn shuts down gracefully, then re-raises SIGINT/SIGTERM: turn both into a clean exit.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn_server(emulator, log_level=log_level).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
     finally:
         emulator.close()
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _run_command(args: argparse.Namespace) -> Any:

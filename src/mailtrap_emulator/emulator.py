@@ -84,8 +84,7 @@ class Emulator:
         self.store.reset()
         self.dispatcher.reset()
         self.faults.configure(self.config.latency_ms, self.config.faults)
-        with self._stats_lock:
-            self._stats.clear()
+        self.reset_stats()
 
     # -- authentication ----------------------------------------------------------------
 
