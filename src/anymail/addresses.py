@@ -71,10 +71,13 @@ class EmailAddress(Address):
     def format(self, use_rfc2047: bool = False, idna_encode: IdnaEncode | None = None) -> str:
         """Format for a header: optionally RFC 2047-encode the name and IDNA-encode the domain."""
         addr_spec = self.encoded_addr_spec(idna_encode)
-        if use_rfc2047:
-            return formataddr((self.display_name, addr_spec), charset="utf-8")
         if not self.display_name:
             return addr_spec
+        if use_rfc2047:
+            # formataddr() insists on an ASCII addr-spec, so format the name alone: an EAI
+            # local part must pass through unchanged (like in as_dict).
+            name = formataddr((self.display_name, "x@x"), charset="utf-8")[: -len(" <x@x>")]
+            return f"{name} <{addr_spec}>"
         return f"{_quote_if_needed(self.display_name)} <{addr_spec}>"
 
     def as_dict(

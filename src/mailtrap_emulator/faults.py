@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 TRANSPORT_KEY = "mailtrap_emulator.transport"
 SENDING_PATH = re.compile(r"^(/bulk)?/api/(send|batch)(/\d+)?/?$")
@@ -190,15 +190,15 @@ async def _send_error(send: Any, status: int, retry_after: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class TransportExposingProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
-    """uvicorn's HTTP protocol, putting the connection's transport into each request scope.
+class TransportExposingProtocol(H11Protocol):
+    """uvicorn's h11 protocol, putting the connection's transport into each request scope.
 
     That is what lets a fault close the TCP connection without any HTTP response.
     """
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
-        app = self.app
+        app: Any = self.app
 
         async def app_with_transport(scope: Any, receive: Any, send: Any) -> None:
             scope.setdefault("extensions", {})[TRANSPORT_KEY] = transport

@@ -61,6 +61,9 @@ def render_template(template_uuid: str, variables: dict[str, Any] | None) -> tup
 
 def build_mime(payload: dict[str, Any], *, sender_domain: str) -> bytes:
     """The RFC 5322 message Mailtrap would send for an (already validated) payload."""
+    subject: str
+    text: str | None
+    body_html: str | None
     if payload.get("template_uuid"):
         subject, text, body_html = render_template(
             payload["template_uuid"], payload.get("template_variables")
@@ -123,7 +126,7 @@ def build_mime(payload: dict[str, Any], *, sender_domain: str) -> bytes:
 def _html_part(message: EmailMessage) -> EmailMessage | None:
     for part in message.walk():
         if part.get_content_type() == "text/html":
-            return part  # type: ignore[return-value]
+            return part
     return None
 
 
@@ -168,6 +171,11 @@ class ParsedMessage:
         return [str(a) for a in getattr(header, "addresses", [])] or [str(header)]
 
 
+def _decoded_payload(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def parse_mime(raw: bytes) -> ParsedMessage:
     """Split a raw message into bodies and attachments."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -191,7 +199,7 @@ def parse_mime(raw: bytes) -> ParsedMessage:
                     content_type=content_type,
                     disposition=disposition,
                     content_id=str(content_id).strip("<>") if content_id else None,
-                    data=part.get_payload(decode=True) or b"",
+                    data=_decoded_payload(part),
                 )
             )
     return ParsedMessage(message=message, text=text, html=html, attachments=attachments)

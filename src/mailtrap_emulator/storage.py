@@ -171,7 +171,8 @@ class Store:
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """Newest first, optionally filtered; each item as `message_dict` returns it."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if recipient:
             where.append("key IN (SELECT message_key FROM recipients WHERE lower(email) = ?)")
             params.append(recipient.lower())

@@ -134,8 +134,9 @@ class MailtrapPayload(RequestsPayload):
         self.is_batch_send = self.is_batch()
 
     def __repr__(self) -> str:
-        # Never show the Api-Token header
-        return f"<MailtrapPayload keys={sorted(self.data)!r} batch={self.is_batch_send}>"
+        # Never show the Api-Token header. Errors raised mid-walk carry a partial payload.
+        batch = getattr(self, "is_batch_send", None)
+        return f"<MailtrapPayload keys={sorted(self.data)!r} batch={batch}>"
 
     def get_api_endpoint(self) -> str:
         endpoint = "batch" if self.is_batch_send else "send"

@@ -1,0 +1,146 @@
+"""Shared fixtures for the unit tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import responses
+
+# -- Mailtrap sending backend -----------------------------------------------------------------
+
+MAILTRAP_API_TOKEN = "test-api-token-7b1f29c4e5"
+MAILTRAP_SEND_URL = "https://send.api.mailtrap.io/api/send"
+MAILTRAP_BATCH_URL = "https://send.api.mailtrap.io/api/batch"
+MAILTRAP_BACKEND = "anymail.backends.mailtrap.EmailBackend"
+
+#: For tests that deliberately use Django's pre-MAILERS API, deprecated in Django 6.1 (the test
+#: settings' EMAIL_BACKEND also warns there whenever pytest-django overrides settings).
+legacy_email_backend_setting = pytest.mark.filterwarnings(
+    "ignore:The EMAIL_BACKEND setting is deprecated",
+    "ignore:get_connection\\(\\) is deprecated",
+    "ignore:The 'fail_silently' argument is deprecated",
+)
+
+
+def _auto_reply(request: Any) -> tuple[int, dict[str, str], str]:
+    """Answer like Mailtrap: one id per recipient (to, cc, bcc), one response per batch entry."""
+    body = json.loads(request.body)
+
+    def ids(message: dict[str, Any], prefix: str) -> list[str]:
+        count = sum(len(message.get(field, [])) for field in ("to", "cc", "bcc"))
+        return [f"{prefix}{n}" for n in range(count)]
+
+    if "requests" in body:
+        reply: dict[str, Any] = {
+            "success": True,
+            "responses": [
+                {"success": True, "message_ids": ids(entry, f"id-{i}-")}
+                for i, entry in enumerate(body["requests"])
+            ],
+        }
+    else:
+        reply = {"success": True, "message_ids": ids(body, "id-")}
+    return 200, {}, json.dumps(reply)
+
+
+class MailtrapAPI:
+    """A `responses`-backed Mailtrap: auto-replies with success unless told otherwise."""
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.mock = mock
+        self.reply_auto()
+
+    def reply_auto(self) -> None:
+        """Successful replies with generated ids (`id-<n>`, or `id-<entry>-<n>` for batch)."""
+        self.mock.reset()
+        self.mock.add_callback(responses.POST, re.compile(r"https?://.*"), callback=_auto_reply)
+
+    def reply(
+        self,
+        json_body: Any = None,
+        *,
+        status: int = 200,
+        body: str | None = None,
+        exception: Exception | None = None,
+    ) -> None:
+        """Reply to every POST with this JSON (or raw `body`, or raise `exception`)."""
+        self.mock.reset()
+        url = re.compile(r"https?://.*")
+        if exception is not None:
+            self.mock.add(responses.POST, url, body=exception)
+        elif body is not None:
+            self.mock.add(responses.POST, url, body=body, status=status)
+        else:
+            self.mock.add(responses.POST, url, json=json_body, status=status)
+
+    @property
+    def calls(self) -> list[Any]:
+        return list(self.mock.calls)
+
+    @property
+    def last_request(self) -> Any:
+        assert self.mock.calls, "no request was sent to the Mailtrap API"
+        return self.mock.calls[-1].request
+
+    @property
+    def last_json(self) -> Any:
+        return json.loads(self.last_request.body)
+
+
+@pytest.fixture
+def mailtrap_settings(settings: Any) -> Any:
+    """Settings with only a Mailtrap API token (production Email API)."""
+    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": MAILTRAP_API_TOKEN}
+    return settings
+
+
+@pytest.fixture
+def mailtrap_api(mailtrap_settings: Any) -> Iterator[MailtrapAPI]:
+    """A mocked Mailtrap API; no request ever reaches the network."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield MailtrapAPI(mock)
+
+
+@pytest.fixture
+def mailtrap_backend(mailtrap_settings: Any) -> Callable[..., Any]:
+    """Factory: a Mailtrap EmailBackend built from the current settings plus kwargs."""
+    from anymail.backends.mailtrap import EmailBackend
+
+    def make(**kwargs: Any) -> EmailBackend:
+        return EmailBackend(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def mailtrap_send(mailtrap_api: MailtrapAPI, mailtrap_backend: Callable[..., Any]) -> Any:
+    """Send one message through a fresh Mailtrap backend; returns the JSON body posted."""
+
+    def send(message: Any, **backend_kwargs: Any) -> Any:
+        sent = mailtrap_backend(**backend_kwargs).send_messages([message])
+        assert sent == 1
+        return mailtrap_api.last_json
+
+    return send
+
+
+@pytest.fixture
+def make_message() -> Callable[..., Any]:
+    """Factory: an AnymailMessage with a sender, one recipient, subject and text body."""
+    from anymail.message import AnymailMessage
+
+    def make(**kwargs: Any) -> AnymailMessage:
+        fields: dict[str, Any] = {
+            "subject": "Subject",
+            "body": "Body",
+            "from_email": "from@example.com",
+            "to": ["to@example.com"],
+            **kwargs,
+        }
+        return AnymailMessage(**fields)
+
+    return make
