@@ -35,7 +35,6 @@ class AnymailBaseBackend(BaseEmailBackend):
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         if fail_silently:
             warnings.warn(FAIL_SILENTLY_DEPRECATION, AnymailDeprecationWarning, stacklevel=2)
-        self.fail_silently = fail_silently
         self.ignore_unsupported_features: bool = get_anymail_setting(
             "ignore_unsupported_features", kwargs=kwargs, default=False
         )
@@ -53,6 +52,8 @@ class AnymailBaseBackend(BaseEmailBackend):
         ) or get_anymail_setting("idna_encoder", default="idna2008")
         self.idna_encoder = resolve_idna_encoder(encoder_setting, alias=kwargs.get("alias"))
         super().__init__(**kwargs)
+        # After super(): Django < 6.1's base (and its console backend) resets fail_silently
+        self.fail_silently = fail_silently
 
     # -- connection lifecycle (overridden by backends that hold connections) ----------------
 
