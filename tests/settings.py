@@ -12,6 +12,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "tests.urls"
+STATIC_URL = "/static/"  # the live_server fixture's static-files handler needs one
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 DEFAULT_FROM_EMAIL = "from@example.com"

@@ -144,3 +144,104 @@ def make_message() -> Callable[..., Any]:
         return AnymailMessage(**fields)
 
     return make
+
+
+# -- Webhooks ---------------------------------------------------------------------------------
+
+WEBHOOK_BASIC_AUTH = "webhook-user:webhook-pass-5c0a"
+MAILTRAP_TRACKING_URL = "/anymail/mailtrap/tracking/"
+MAILTRAP_INBOUND_URL = "/anymail/mailtrap/inbound/"
+
+
+class SignalRecorder:
+    """A signal receiver that remembers every call (sender, event, esp_name)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
+        self.calls.append({"sender": sender, "event": event, "esp_name": esp_name})
+
+    @property
+    def events(self) -> list[Any]:
+        return [call["event"] for call in self.calls]
+
+    @property
+    def only_event(self) -> Any:
+        """The single event received (fails the test if there were more or none)."""
+        assert len(self.events) == 1, f"expected one event, got {len(self.events)}"
+        return self.events[0]
+
+
+def _recording(signal: Any) -> Iterator[SignalRecorder]:
+    recorder = SignalRecorder()
+    signal.connect(recorder, weak=False)
+    try:
+        yield recorder
+    finally:
+        signal.disconnect(recorder)
+
+
+@pytest.fixture
+def tracking_receiver() -> Iterator[SignalRecorder]:
+    """Records every `tracking` signal sent during the test."""
+    from anymail.signals import tracking
+
+    yield from _recording(tracking)
+
+
+@pytest.fixture
+def inbound_receiver() -> Iterator[SignalRecorder]:
+    """Records every `inbound` signal sent during the test."""
+    from anymail.signals import inbound
+
+    yield from _recording(inbound)
+
+
+@pytest.fixture
+def webhook_settings(settings: Any) -> Any:
+    """Settings with basic auth (WEBHOOK_SECRET) and a Mailtrap API token, nothing else."""
+    settings.ANYMAIL = {
+        "WEBHOOK_SECRET": WEBHOOK_BASIC_AUTH,
+        "MAILTRAP_API_TOKEN": MAILTRAP_API_TOKEN,
+    }
+    return settings
+
+
+def mailtrap_signature(body: bytes | str, secret: str) -> str:
+    """Mailtrap-Signature: lowercase hex HMAC-SHA256 of the raw body."""
+    import hashlib
+    import hmac
+
+    raw = body.encode() if isinstance(body, str) else body
+    return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def basic_auth_header(credentials: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
+
+
+@pytest.fixture
+def post_webhook(client: Any) -> Callable[..., Any]:
+    """POST a body (dict/list → JSON) to a webhook URL with basic auth and optional signature."""
+
+    def post(
+        url: str,
+        body: Any,
+        *,
+        content_type: str = "application/json",
+        auth: str | None = WEBHOOK_BASIC_AUTH,
+        signing_secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        all_headers = dict(headers or {})
+        if auth is not None:
+            all_headers["Authorization"] = basic_auth_header(auth)
+        if signing_secret is not None:
+            all_headers["Mailtrap-Signature"] = mailtrap_signature(raw, signing_secret)
+        return client.post(url, data=raw, content_type=content_type, headers=all_headers)
+
+    return post
