@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "signatures (default: random, printed at startup)",
     )
     parser.add_argument(
-        "--webhook-retries",
+        "--webhook-attempts",
         type=int,
         default=5,
         metavar="N",
@@ -123,7 +123,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         webhook_format=args.webhook_format,
         latency_ms=args.latency_ms,
         faults=args.fault,
-        webhook_max_attempts=args.webhook_retries,
+        webhook_max_attempts=args.webhook_attempts,
         webhook_backoff_ms=args.webhook_backoff_ms,
     )
     if args.signing_secret:

@@ -131,9 +131,9 @@ def _metadata_errors(payload: dict[str, Any]) -> list[str]:
     if custom_variables is not None:
         if not isinstance(custom_variables, dict):
             errors.append("'custom_variables' must be an object")
-        elif len(json.dumps(custom_variables, separators=(",", ":")).encode()) > (
-            MAX_CUSTOM_VARIABLES_BYTES
-        ):
+        elif len(
+            json.dumps(custom_variables, separators=(",", ":"), ensure_ascii=False).encode()
+        ) > (MAX_CUSTOM_VARIABLES_BYTES):
             errors.append(f"'custom_variables' size exceeds {MAX_CUSTOM_VARIABLES_BYTES} bytes")
     headers = payload.get("headers")
     if headers is not None:
@@ -188,7 +188,7 @@ def message_errors(payload: Any, *, max_bytes: int) -> list[str]:
         + _metadata_errors(payload)
         + _attachment_errors(payload)
     )
-    if len(json.dumps(payload).encode()) > max_bytes:
+    if len(json.dumps(payload, ensure_ascii=False).encode()) > max_bytes:
         errors.append(f"message size exceeds the {max_bytes // (1024 * 1024)} MB limit")
     return errors
 

@@ -59,6 +59,7 @@ def test_cli_flags_become_the_config() -> None:
             "--latency-ms=20",
             "--fault=429:every=3",
             "--fault=drop:p=0.1",
+            "--webhook-attempts=3",
         ]
     )
     config = config_from_args(args)
@@ -69,6 +70,7 @@ def test_cli_flags_become_the_config() -> None:
     )
     assert (config.signing_secret, config.latency_ms) == ("s3", 20)
     assert config.faults == ["429:every=3", "drop:p=0.1"]
+    assert config.webhook_max_attempts == 3
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

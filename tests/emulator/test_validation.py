@@ -124,6 +124,13 @@ def test_custom_variables_are_at_most_1000_bytes_as_json(emulator: EmulatorServe
     ]
 
 
+def test_custom_variables_size_counts_utf8_bytes(emulator: EmulatorServer) -> None:
+    too_big = {"k": "é" * 497}  # 505 characters of JSON text, but 1002 bytes in UTF-8
+    assert errors_of(emulator, message(custom_variables=too_big)) == [
+        "'custom_variables' size exceeds 1000 bytes"
+    ]
+
+
 def test_attachment_content_must_be_base64(emulator: EmulatorServer) -> None:
     body = message(attachments=[{"filename": "a.txt", "content": "not base64!"}])
     assert errors_of(emulator, body) == ["'content' is not valid base64 in attachment 0"]
