@@ -48,6 +48,20 @@ BUILTIN_ENCODERS: dict[str, IdnaEncoder] = {
 }
 
 
+class NamedEncoder:
+    """An encoder resolved from a string setting; keeps that string for error messages."""
+
+    def __init__(self, encode: IdnaEncoder, setting_name: str) -> None:
+        self.encode = encode
+        self.setting_name = setting_name
+
+    def __call__(self, domain: str) -> str:
+        return self.encode(domain)
+
+    def __repr__(self) -> str:
+        return f"NamedEncoder({self.setting_name!r})"
+
+
 def resolve_idna_encoder(setting: Any, alias: str | None = None) -> IdnaEncoder:
     """Turn an IDNA_ENCODER setting (name, dotted path or callable) into a callable."""
     if callable(setting):
@@ -56,9 +70,9 @@ def resolve_idna_encoder(setting: Any, alias: str | None = None) -> IdnaEncoder:
         if isinstance(setting, str) and "." in setting:
             encoder = import_string(setting)
             if callable(encoder):
-                return encoder
+                return NamedEncoder(encoder, setting)
         elif isinstance(setting, str) and setting in BUILTIN_ENCODERS:
-            return BUILTIN_ENCODERS[setting]
+            return NamedEncoder(BUILTIN_ENCODERS[setting], setting)
     except ImportError:
         pass
     message = f"Cannot resolve IDNA_ENCODER={setting!r}"
