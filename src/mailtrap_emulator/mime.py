@@ -132,7 +132,8 @@ def _html_part(message: EmailMessage) -> EmailMessage | None:
 
 def _split_type(attachment: dict[str, Any]) -> tuple[str, str]:
     content_type = attachment.get("type") or mimetypes.guess_type(attachment["filename"])[0]
-    if content_type and "/" in content_type:
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    if "/" in content_type:
         maintype, subtype = content_type.split("/", 1)
         return maintype, subtype
     return "application", "octet-stream"

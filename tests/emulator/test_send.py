@@ -140,6 +140,7 @@ def test_mime_message_has_attachments_and_inline_images(emulator: EmulatorServer
         html='<p>Logo <img src="cid:shoplogo"></p>',
         attachments=[
             {"filename": "invoice.pdf", "type": "application/pdf", "content": "JVBERi0xLjcK"},
+            {"filename": "notes.txt", "type": 'text/plain; charset="utf-8"', "content": "aGk="},
             {
                 "filename": "logo.png",
                 "type": "image/png",
@@ -155,6 +156,7 @@ def test_mime_message_has_attachments_and_inline_images(emulator: EmulatorServer
     assert parts["invoice.pdf"].get_content_type() == "application/pdf"
     assert parts["invoice.pdf"].get_content_disposition() == "attachment"
     assert parts["invoice.pdf"].get_payload(decode=True) == b"%PDF-1.7\n"
+    assert parts["notes.txt"].get_content_type() == "text/plain"
     assert parts["logo.png"]["Content-ID"] == "<shoplogo>"
     assert parts["logo.png"].get_content_disposition() == "inline"
     assert parts["logo.png"].get_payload(decode=True) == b"\x89PNG fake"
