@@ -26,6 +26,11 @@ class AnymailError(Exception):
     """Base of every error Anymail raises while sending (swallowed by fail_silently)."""
 
     response: Any
+    #: Set on the error send_messages raises: which of its messages went out, which did not.
+    sent_messages: list[Any] | None = None
+    unsent_messages: list[Any] | None = None
+    #: API calls made (including retries) before giving up, when the error is an API failure.
+    attempts: int | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.backend = kwargs.pop("backend", None)

@@ -116,9 +116,11 @@ def test_session_closed_even_when_send_fails(sessions, mailtrap_api, make_messag
 
 
 def test_first_error_aborts_remaining_messages(mailtrap_api, make_message):
+    # Sequential sending; with concurrency, calls already in flight also finish
+    # (tests/unit/test_concurrent_sending.py)
     mailtrap_api.reply({"success": False}, status=500)
     with pytest.raises(requests.HTTPError):
-        EmailBackend().send_messages([make_message(), make_message()])
+        EmailBackend(send_concurrency=1).send_messages([make_message(), make_message()])
     assert len(mailtrap_api.calls) == 1
 
 

@@ -13,13 +13,14 @@ from .._idna import resolve_idna_encoder
 from ..exceptions import (
     AnymailCancelSend,
     AnymailDeprecationWarning,
-    AnymailError,
     AnymailRecipientsRefused,
 )
 from ..message import AnymailRecipientStatus, AnymailStatus
 from ..settings import get_anymail_setting
 from ..signals import post_send, pre_send
+from .concurrency import SendRun
 from .defaults import effective_send_defaults
+from .delivery import Packer
 from .payload import BasePayload
 
 __all__ = ["AnymailBaseBackend", "BasePayload"]
@@ -28,9 +29,13 @@ FAIL_SILENTLY_DEPRECATION = "Anymail will drop support for fail_silently after D
 
 
 class AnymailBaseBackend(BaseEmailBackend):
-    """Base for Anymail backends: one message at a time through build, send and parse."""
+    """Base for Anymail backends: each message through pre_send, build, send, parse, post_send."""
 
     esp_name = "ESP"
+
+    #: HTTP calls in flight at once during send_messages; 1 = strictly sequential.
+    #: Backends opt in to concurrency by reading a setting into it (see base_requests).
+    send_concurrency: int = 1
 
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         if fail_silently:
@@ -64,31 +69,34 @@ class AnymailBaseBackend(BaseEmailBackend):
         pass
 
     def send_messages(self, email_messages: Iterable[EmailMessage] | None) -> int:
-        """Send messages in order; return how many the ESP accepted."""
+        """Send messages; return how many the ESP accepted.
+
+        Backends that opt in (`send_concurrency` > 1) make their HTTP calls in parallel;
+        everything else still happens in this thread, in message order (see concurrency.py).
+        On a failure the error raised carries `sent_messages` and `unsent_messages`.
+        """
         if not email_messages:
             return 0
         created_session = self.open()
         try:
-            return sum(1 for message in email_messages if self._send_silently(message))
+            run = SendRun(self, self.send_concurrency, self.make_packer())
+            return run.run(email_messages)
         finally:
             if created_session:
                 self.close()
 
-    def _send_silently(self, message: EmailMessage) -> bool:
-        try:
-            return self._send(message)
-        except AnymailError:
-            if self.fail_silently:
-                return False
-            raise
+    def make_packer(self) -> Packer:
+        """How prepared messages become HTTP calls; ESP adapters may group or split them."""
+        return Packer(self)
 
     # -- one message ------------------------------------------------------------------------
 
     def _send(self, message: EmailMessage) -> bool:
+        """Send one message, strictly in this thread (the engine does the same, in steps)."""
         payload = self.prepare(message)
         if payload is None:
             return False
-        response = self.post_to_esp(payload, message)
+        response = self.exchange(payload, message)
         self.complete(message, payload, response)
         return True
 
@@ -104,11 +112,22 @@ class AnymailBaseBackend(BaseEmailBackend):
             return None
         return self.build_message_payload(message, self.send_defaults)
 
+    def exchange(self, payload: Any, message: EmailMessage) -> Any:
+        """The API call and the parsing of its answer: the only steps that may run in a
+        worker thread. The parsed statuses wait on the payload for `complete`."""
+        response = self.post_to_esp(payload, message)
+        message.anymail_status.esp_response = response  # type: ignore[attr-defined]
+        payload.parsed_recipient_status = self.parse_recipient_status(response, payload, message)
+        return response
+
     def complete(self, message: EmailMessage, payload: Any, response: Any) -> None:
-        """Parse the ESP response into statuses and run post_send."""
+        """Record statuses, run post_send, check for refusal (in the caller's thread)."""
         status: AnymailStatus = message.anymail_status  # type: ignore[attr-defined]
         status.esp_response = response
-        status.set_recipient_status(self.parse_recipient_status(response, payload, message))
+        recipient_status = getattr(payload, "parsed_recipient_status", None)
+        if recipient_status is None:
+            recipient_status = self.parse_recipient_status(response, payload, message)
+        status.set_recipient_status(recipient_status)
         self.run_post_send(message)
         self.check_recipient_status(message, payload, response)
 

@@ -16,6 +16,8 @@ from ..message import AnymailRecipientStatus
 from ..settings import get_anymail_setting
 from ..utils import update_deep
 from .base_requests import AnymailRequestsBackend, RequestsPayload
+from .delivery import Packer
+from .json_body import Base64Content, JSONParts, JSONStream
 
 RECIPIENT_TYPES = ("to", "cc", "bcc")
 
@@ -27,6 +29,9 @@ class EmailBackend(AnymailRequestsBackend):
 
     DEFAULT_API_URL = "https://send.api.mailtrap.io/api/"
     DEFAULT_SANDBOX_API_URL = "https://sandbox.api.mailtrap.io/api/"
+
+    #: Parallel API calls per send_messages (MAILTRAP_SEND_CONCURRENCY); 1 = sequential.
+    default_send_concurrency = 16
 
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         esp_name = self.esp_name
@@ -42,7 +47,25 @@ class EmailBackend(AnymailRequestsBackend):
             api_url = self.DEFAULT_SANDBOX_API_URL if self.use_sandbox else self.DEFAULT_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
+        self.batch_messages = bool(
+            get_anymail_setting("batch_messages", esp_name=esp_name, kwargs=kwargs, default=False)
+        )
         super().__init__(api_url, fail_silently=fail_silently, **kwargs)
+
+    def rate_limit_scope(self) -> str:
+        # Mailtrap counts calls per API token (the registry keeps only a hash of it)
+        return f"Mailtrap {self.api_token}"
+
+    def api_endpoint(self, name: str) -> str:
+        """`send` or `batch`, plus the sandbox id in sandbox mode."""
+        if self.use_sandbox:
+            return f"{name}/{quote(str(self.sandbox_id), safe='')}"
+        return name
+
+    def make_packer(self) -> Packer:
+        from .mailtrap_batch import MailtrapPacker  # the batching module builds on this one
+
+        return MailtrapPacker(self)
 
     def build_message_payload(self, message: EmailMessage, defaults: Any) -> MailtrapPayload:
         return MailtrapPayload(message, defaults, self)
@@ -78,12 +101,13 @@ class MailtrapResponseParser:
             backend=self.backend,
         )
 
-    def parse(self, parsed: Any) -> dict[str, AnymailRecipientStatus]:
-        if not isinstance(parsed, dict) or parsed.get("errors") or not parsed.get("success"):
-            raise self.error(
-                f"Unexpected API failure fields with response status {self.response.status_code}"
-            )
-        to_emails = self.payload.recipient_emails("to")
+    def parse(
+        self, parsed: Any, to_emails: list[str] | None = None
+    ) -> dict[str, AnymailRecipientStatus]:
+        """Statuses from a parsed body; `to_emails` names a batch call's entries (default: all)."""
+        self.check_success(parsed)
+        if to_emails is None:
+            to_emails = self.payload.recipient_emails("to")
         others = self.payload.recipient_emails("cc") + self.payload.recipient_emails("bcc")
         if not self.payload.is_batch_send:
             return self.parse_one(parsed, [*to_emails, *others])
@@ -98,6 +122,13 @@ class MailtrapResponseParser:
         for to_email, one_response in zip(to_emails, responses, strict=True):
             statuses.update(self.parse_one(one_response, [to_email, *others]))
         return statuses
+
+    def check_success(self, parsed: Any) -> None:
+        """Raise unless the top level of the body says the call succeeded."""
+        if not isinstance(parsed, dict) or parsed.get("errors") or not parsed.get("success"):
+            raise self.error(
+                f"Unexpected API failure fields with response status {self.response.status_code}"
+            )
 
     def parse_one(self, response: Any, emails: list[str]) -> dict[str, AnymailRecipientStatus]:
         """Statuses for the recipients of one message (the whole send, or one batch entry)."""
@@ -123,6 +154,7 @@ class MailtrapPayload(RequestsPayload):
     """Builds the JSON body for Mailtrap's /api/send or /api/batch."""
 
     backend: EmailBackend
+    _encoded: JSONParts | None
 
     def __init__(self, message: EmailMessage, defaults: Any, backend: EmailBackend) -> None:
         headers = {
@@ -139,10 +171,7 @@ class MailtrapPayload(RequestsPayload):
         return f"<MailtrapPayload keys={sorted(self.data)!r} batch={batch}>"
 
     def get_api_endpoint(self) -> str:
-        endpoint = "batch" if self.is_batch_send else "send"
-        if self.backend.use_sandbox:
-            endpoint += "/" + quote(str(self.backend.sandbox_id), safe="")
-        return endpoint
+        return self.backend.api_endpoint("batch" if self.is_batch_send else "send")
 
     def recipient_emails(self, recipient_type: str) -> list[str]:
         return [recipient["email"] for recipient in self.data.get(recipient_type, [])]
@@ -152,8 +181,14 @@ class MailtrapPayload(RequestsPayload):
 
     # -- serialization ----------------------------------------------------------------------
 
-    def serialize_data(self) -> str:
-        return self.serialize_json(self.build_body())
+    def serialize_data(self) -> str | JSONStream:
+        return self.encode_body().body()
+
+    def encode_body(self) -> JSONParts:
+        """The serialized body (computed once: a message may be sized before it is sent)."""
+        if self._encoded is None:
+            self._encoded = self.encode_json(self.build_body())
+        return self._encoded
 
     def build_body(self) -> dict[str, Any]:
         """The complete JSON body: the message, or `base` + one request per `to`."""
@@ -195,6 +230,7 @@ class MailtrapPayload(RequestsPayload):
     # -- payload hooks ----------------------------------------------------------------------
 
     def init_payload(self) -> None:
+        self._encoded = None
         self.data: dict[str, Any] = {}
         self.merge_data: dict[str, Any] = {}
         self.merge_metadata: dict[str, Any] = {}
@@ -237,7 +273,8 @@ class MailtrapPayload(RequestsPayload):
         entry = {
             "filename": attachment.name or "attachment",
             "type": attachment.content_type,
-            "content": attachment.b64content,
+            # Encoded to base64 only while the request body is written (see json_body.py)
+            "content": Base64Content(attachment.content_bytes),
         }
         if attachment.inline:
             entry["disposition"] = "inline"
