@@ -177,7 +177,9 @@ class SendRun:
 
     def _submit(self, call: Callable[[], Any], state: _Started) -> Future[Any] | None:
         if not self.parallel:
-            return _run_inline(call)
+            future = _run_inline(call)
+            self._note_failure(future, state)
+            return future
         self.slots.acquire()  # blocks while `window` calls are in flight
         if self.stopping or state.aborted:
             self.slots.release()
@@ -189,8 +191,13 @@ class SendRun:
         return future
 
     def _call_done(self, future: Future[Any], state: _Started) -> None:
-        """Runs in the worker thread: free the slot, and stop early on a failure."""
+        """Runs in the worker thread: note a failure, then free the slot (in that order,
+        so the caller cannot start another call after a failure)."""
+        self._note_failure(future, state)
         self.slots.release()
+
+    def _note_failure(self, future: Future[Any], state: _Started) -> None:
+        """A failed call: start no more calls of its delivery, nor any at all unless silenced."""
         error = future.exception()
         if error is not None:
             state.aborted = True

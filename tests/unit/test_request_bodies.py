@@ -1,0 +1,130 @@
+"""Request bodies: attachments encoded once, large bodies streamed, nothing pinned after a send."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from base64 import b64encode
+
+import pytest
+import responses
+
+from anymail.backends.json_body import STREAM_THRESHOLD, JSONStream, encode_json
+from tests.support.mailtrap_server import Reply
+from tests.support.sending import (  # noqa: F401 (fixtures)
+    TOKEN,
+    mailtrap_server_fixture,
+    make_message,
+    scale_backend_fixture,
+)
+
+
+def with_attachment(size: int, number: int = 0) -> object:
+    message = make_message(number)
+    message.attach("data.bin", os.urandom(size), "application/octet-stream")
+    return message
+
+
+def expected_body(message: object, content: bytes) -> bytes:
+    """The body as the plain (small-body) path writes it: json.dumps of the whole payload."""
+    return json.dumps(
+        {
+            "from": {"email": "from@example.com"},
+            "to": [{"email": "to0@example.com"}],
+            "subject": "message 0",
+            "text": "Body",
+            "attachments": [
+                {
+                    "filename": "data.bin",
+                    "type": "application/octet-stream",
+                    "content": b64encode(content).decode(),
+                }
+            ],
+        }
+    ).encode()
+
+
+def test_esp_response_does_not_pin_the_request_body(settings):
+    from anymail.backends.mailtrap import EmailBackend
+
+    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": TOKEN}
+    message = with_attachment(50_000)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, re.compile(".*"), json={"success": True, "message_ids": ["1"]})
+        assert EmailBackend().send_messages([message]) == 1
+        esp_response = message.anymail_status.esp_response
+        assert esp_response.request.body is None
+        assert esp_response.json() == {"success": True, "message_ids": ["1"]}
+        assert esp_response.request.headers["Content-Type"] == "application/json"
+        # the request the `responses` library recorded is untouched
+        assert json.loads(mock.calls[0].request.body)["subject"] == "message 0"
+
+
+def test_small_bodies_stay_a_json_str(settings):
+    from anymail.backends.mailtrap import EmailBackend
+
+    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": TOKEN}
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, re.compile(".*"), json={"success": True, "message_ids": ["1"]})
+        EmailBackend().send_messages([with_attachment(1000)])
+        assert isinstance(mock.calls[0].request.body, str)
+
+
+def test_large_bodies_are_streamed_with_a_content_length(mailtrap_server, scale_backend):
+    message = with_attachment(STREAM_THRESHOLD + 12345)
+    content = message.attachments[0][1]
+    assert scale_backend().send_messages([message]) == 1
+    [request] = mailtrap_server.requests
+    assert request.headers["Content-Length"] == str(len(request.body))
+    assert "Transfer-Encoding" not in request.headers
+    assert request.body == expected_body(message, content)
+
+
+def test_streamed_body_is_byte_identical_to_the_plain_body():
+    data = {
+        "a": "é/\u2603\n",
+        "attachments": [{"content": None}, {"content": None}],
+        "n": [1, 2.5, None, True],
+    }
+    contents = [os.urandom(STREAM_THRESHOLD + 7), os.urandom(5)]
+    from anymail.backends.json_body import Base64Content
+
+    for entry, content in zip(data["attachments"], contents, strict=True):
+        entry["content"] = Base64Content(content)
+    document = encode_json(data)
+    stream = document.body()
+    assert isinstance(stream, JSONStream)
+    streamed = b"".join(iter(lambda: stream.read(16384), b""))
+    for entry, content in zip(data["attachments"], contents, strict=True):
+        entry["content"] = b64encode(content).decode()
+    assert streamed == json.dumps(data).encode()
+    assert len(stream) == len(streamed)
+
+
+def test_stream_restarts_for_a_retry(mailtrap_server, scale_backend):
+    mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "0"}))
+    message = with_attachment(STREAM_THRESHOLD + 1)
+    content = message.attachments[0][1]
+    assert scale_backend().send_messages([message]) == 1
+    first, second = mailtrap_server.requests
+    assert first.body == second.body == expected_body(message, content)
+
+
+def test_payload_attachment_content_compares_as_base64(settings):
+    from anymail.backends.mailtrap import EmailBackend, MailtrapPayload
+
+    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": TOKEN}
+    message = make_message()
+    message.attach("a.txt", b"hello", "text/plain")
+    payload = MailtrapPayload(message, {}, EmailBackend())
+    assert payload.data["attachments"][0]["content"] == b64encode(b"hello").decode()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 196_607, 196_608, 196_609])
+def test_chunked_base64_matches_b64encode(size):
+    from anymail.backends.json_body import Base64Content
+
+    content = os.urandom(size)
+    assert b"".join(Base64Content(content).chunks()) == b64encode(content)
+    assert Base64Content(content).size == len(b64encode(content))
