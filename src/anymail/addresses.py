@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from email.headerregistry import Address
 from email.utils import formataddr, getaddresses
@@ -118,6 +119,23 @@ def _is_valid(username: str, domain: str) -> bool:
     return bool(username) and bool(domain) and "@" not in username
 
 
+# Fast path for the common forms `user@example.com` and `Some Name <user@example.com>`:
+# RFC 5322 dot-atoms and a phrase of atoms separated by single spaces, which
+# email.utils.getaddresses parses to exactly these parts (but ~10x slower).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_SIMPLE_ADDRESS = re.compile(
+    rf"(?:(?P<name>{_ATOM}(?: {_ATOM})*) <)?(?P<addr>{_DOT_ATOM}@{_DOT_ATOM})(?(name)>)"
+)
+
+
+def _split_addresses(item: str) -> list[tuple[str, str]]:
+    simple = _SIMPLE_ADDRESS.fullmatch(item)
+    if simple is not None:
+        return [(simple.group("name") or "", simple.group("addr"))]
+    return getaddresses([item]) or [("", item)]
+
+
 def parse_address_list(
     address_list: Iterable[Any] | str | None, field: str | None = None
 ) -> list[EmailAddress]:
@@ -130,8 +148,7 @@ def parse_address_list(
         items = [force_str(item) for item in address_list]
     parsed: list[EmailAddress] = []
     for item in items:
-        pairs = getaddresses([item]) or [("", item)]
-        for display_name, addr_spec in pairs:
+        for display_name, addr_spec in _split_addresses(item):
             username, at, domain = addr_spec.rpartition("@")
             if not at or not _is_valid(username, domain):
                 raise AnymailInvalidAddress(

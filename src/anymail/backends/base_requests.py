@@ -8,13 +8,13 @@ from urllib.parse import urljoin
 
 import requests
 from django.core.mail import EmailMessage
-from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from .._version import __version__
 from ..exceptions import AnymailRequestsAPIError, AnymailSerializationError
 from ..settings import get_anymail_setting
 from .base import AnymailBaseBackend
 from .debug import log_exchange
+from .http_session import AnymailSession
 from .json_body import JSONParts, JSONStream, encode_json
 from .payload import BasePayload
 from .rate_limit import RateLimiter, shared_rate_limiter
@@ -79,11 +79,8 @@ class AnymailRequestsBackend(AnymailBaseBackend):
     def create_session(self) -> requests.Session:
         """A session with our User-Agent and a connection pool for every concurrent call;
         subclasses may mount adapters here."""
-        session = requests.Session()
+        session = AnymailSession(pool_size=self.send_concurrency)
         session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, self.send_concurrency))
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
         if self.debug_api_requests:
             session.hooks["response"].append(log_exchange)
         return session
@@ -258,10 +255,11 @@ def detach_request_body(response: Any) -> Any:
     request = getattr(response, "request", None)
     if not isinstance(response, requests.Response) or getattr(request, "body", None) is None:
         return response
-    clone = requests.Response()
-    for name in (*requests.Response.__attrs__, "raw", "connection"):
-        setattr(clone, name, getattr(response, name, None))
-    clone._content_consumed = True  # type: ignore[attr-defined]
-    clone.request = request.copy()  # type: ignore[union-attr]
-    clone.request.body = None
+    # Shallow copies (no __init__): this runs once per API call, so it must be cheap
+    clone = requests.Response.__new__(requests.Response)
+    clone.__dict__.update(response.__dict__)
+    bodiless = requests.PreparedRequest.__new__(requests.PreparedRequest)
+    bodiless.__dict__.update(request.__dict__)
+    bodiless.body = None
+    clone.request = bodiless
     return clone

@@ -205,13 +205,31 @@ class SendRun:
                 self.stopping = True
 
 
+class _Finished:
+    """What a call run in the caller's thread left: the Future interface, without its lock."""
+
+    __slots__ = ("_error", "_value")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self._value = value
+        self._error = error
+
+    def done(self) -> bool:
+        return True
+
+    def exception(self) -> BaseException | None:
+        return self._error
+
+    def result(self) -> Any:
+        return self._value
+
+
 def _run_inline(call: Callable[[], Any]) -> Future[Any]:
-    future: Future[Any] = Future()
     try:
-        future.set_result(call())
+        finished = _Finished(value=call())
     except Exception as error:
-        future.set_exception(error)
-    return future
+        finished = _Finished(error=error)
+    return finished  # type: ignore[return-value]  # duck-typed: done/exception/result
 
 
 def _by_index(ticket: Ticket) -> int:

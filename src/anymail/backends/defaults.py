@@ -11,9 +11,13 @@ from django.utils.functional import Promise
 from .._sentinel import UNSET
 from ..utils import update_deep
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
 
 def force_non_lazy(value: Any) -> Any:
     """Resolve lazy translation strings, recursing into lists, tuples and dicts."""
+    if type(value) in _PLAIN_TYPES:  # the common case, checked cheaply first
+        return value
     if isinstance(value, Promise):
         return str(value)
     if isinstance(value, Mapping):

@@ -68,7 +68,11 @@ class BasePayload:
         value = getattr(self.message, attr, UNSET)
         if attr in ("to", "cc", "bcc", "reply_to") and isinstance(value, (str, Promise)):
             raise TypeError(f'"{attr}" attribute must be a list or other iterable')
-        return force_non_lazy(combine(attr, self.defaults.get(attr, UNSET), value))
+        default = self.defaults.get(attr, UNSET)
+        if default is UNSET or default is None:
+            # No default: every combiner returns the message's value (None means UNSET)
+            return UNSET if value is None or value is UNSET else force_non_lazy(value)
+        return force_non_lazy(combine(attr, default, value))
 
     def _walk(self) -> None:
         values = {
