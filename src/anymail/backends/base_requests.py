@@ -246,7 +246,7 @@ class RequestsPayload(BasePayload):
 
 
 def detach_request_body(response: Any) -> Any:
-    """A copy of the response whose `.request` has no body.
+    """A copy of the response whose `.request` has no body (and no `.raw`).
 
     `anymail_status.esp_response` lives as long as the message; it must not keep a large
     request body (attachments) alive. The PreparedRequest itself is left untouched, since
@@ -262,4 +262,7 @@ def detach_request_body(response: Any) -> Any:
     bodiless.__dict__.update(request.__dict__)
     bodiless.body = None
     clone.request = bodiless
+    # The content is read: the raw urllib3/http.client response is dead weight per message
+    # (requests drops it the same way when a Response is pickled).
+    clone.raw = None
     return clone

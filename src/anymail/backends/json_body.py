@@ -81,9 +81,9 @@ class JSONParts:
             return self.parts[0]
         return "".join(part if isinstance(part, str) else part.text() for part in self.parts)
 
-    def body(self, stream_threshold: int = STREAM_THRESHOLD) -> str | JSONStream:
+    def body(self, stream_threshold: int | None = None) -> str | JSONStream:
         """A request body: a plain str when small, a `JSONStream` when large."""
-        if self.size >= stream_threshold:
+        if self.size >= (STREAM_THRESHOLD if stream_threshold is None else stream_threshold):
             return JSONStream(self)
         return self.text()
 

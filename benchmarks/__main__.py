@@ -1,0 +1,95 @@
+"""Run every benchmark, print the table, and write it into benchmarks/README.md."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .harness import Server, server, setup_django
+from .scenarios import Result, run_all
+
+README = Path(__file__).with_name("README.md")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def memory(api_url: str, *args: str) -> dict[str, float]:
+    """Run one memory scenario in a fresh interpreter."""
+    output = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", args[0], api_url, *args[1:]],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def memory_results(api_url: str) -> list[Result]:
+    streamed = memory(api_url, "large")
+    plain = memory(api_url, "large", "--no-streaming")
+    few, many = memory(api_url, "many", "100"), memory(api_url, "many", "300")
+    return [
+        Result(
+            "Peak RSS growth, one message with a 20 MB attachment",
+            f"{streamed['peak_mb']:.1f} MB",
+            "≤ 40 MB",
+            streamed["peak_mb"] <= 40,
+            f"without streaming: {plain['peak_mb']:.1f} MB",
+        ),
+        Result(
+            "Peak RSS growth, 300 messages with two 50 KB attachments",
+            f"{many['peak_mb']:.1f} MB",
+            "≤ 10 MB",
+            many["peak_mb"] <= 10,
+            f"100 messages: {few['peak_mb']:.1f} MB; still held after the send: "
+            f"{many['after_mb']:.1f} MB (300) vs {few['after_mb']:.1f} MB (100)",
+        ),
+    ]
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| Scenario | Measured | Target | Met | Notes |", "|---|---|---|---|---|"]
+    for result in results:
+        met = "n/a" if result.met is None else ("yes" if result.met else "**NO**")
+        cells = [result.name, result.figure, result.goal, met, result.detail]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text()
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    setup_django()
+    started = time.perf_counter()
+    servers: dict[int, Server] = {}
+    with server(0) as instant, server(20) as slow:
+        servers = {0: instant, 20: slow}
+        results = run_all(servers)
+        results += memory_results(instant.api_url)
+    elapsed = time.perf_counter() - started
+    import django
+    import requests
+
+    environment = (
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"requests {requests.__version__}, {platform.machine()} with "
+        f"{__import__('os').cpu_count()} CPUs; whole run {elapsed:.0f} s "
+        f"({time.strftime('%Y-%m-%d')})."
+    )
+    text = f"{table(results)}\n\n{environment}"
+    print(text)
+    write_readme(text)
+    if not all(result.met is not False for result in results):
+        print("\nSome targets were missed (see the table).", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Memory scenarios, each in a fresh interpreter so one cannot inflate another.
+
+    python -m benchmarks.memory large <api_url> [--no-streaming]
+    python -m benchmarks.memory many <api_url> <count>
+
+Each prints one JSON line. Growth is measured from the process's resident size just
+before send_messages to its peak (resource.getrusage ru_maxrss, exact) and to its size
+right after -- the messages themselves, built beforehand, are the caller's memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import sys
+
+import psutil
+
+from .harness import backend, plain_message, setup_django
+
+MB = 1024 * 1024
+
+
+def _rss() -> int:
+    return int(psutil.Process().memory_info().rss)
+
+
+def _peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+def _measure(send: object) -> dict[str, float]:
+    gc.collect()
+    before = _rss()
+    send()  # type: ignore[operator]
+    after = _rss()
+    return {"peak_mb": (_peak() - before) / MB, "after_mb": (after - before) / MB}
+
+
+def large(api_url: str, streaming: bool = True) -> dict[str, float]:
+    """One message with a 20 MB attachment."""
+    if not streaming:
+        from anymail.backends import json_body
+
+        json_body.STREAM_THRESHOLD = 1 << 62  # the plain str body, for comparison
+    sender = backend(api_url)
+    warm = plain_message(0)
+    warm.attach("small.bin", os.urandom(1000), "application/octet-stream")
+    sender.send_messages([warm])
+    message = plain_message(1)
+    message.attach("big.bin", os.urandom(20 * MB), "application/octet-stream")
+    return _measure(lambda: sender.send_messages([message]))
+
+
+def many(api_url: str, count: int) -> dict[str, float]:
+    """`count` messages with two 50 KB attachments each, kept alive like a caller would."""
+    sender = backend(api_url)
+
+    def build(number: int) -> object:
+        message = plain_message(number)
+        message.attach("a.pdf", os.urandom(50 * 1024), "application/pdf")
+        message.attach("b.pdf", os.urandom(50 * 1024), "application/pdf")
+        return message
+
+    sender.send_messages([build(n) for n in range(40)])  # warm up threads, pools, arenas
+    messages = [build(n) for n in range(count)]
+    result = _measure(lambda: sender.send_messages(messages))
+    assert all(m.anymail_status.status == {"queued"} for m in messages)  # type: ignore[attr-defined]
+    return result
+
+
+def main() -> None:
+    setup_django()
+    scenario, api_url, *rest = sys.argv[1:]
+    if scenario == "large":
+        result = large(api_url, streaming="--no-streaming" not in rest)
+    else:
+        result = many(api_url, int(rest[0]))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
