@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import django
 import pytest
 
 from anymail.backends.rate_limit import RateLimiter, parse_rate_limit, shared_rate_limiter
@@ -150,3 +151,19 @@ def test_every_api_call_waits_for_the_limiter(mailtrap_server, scale_backend):
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "0"}))
     assert backend.send_messages([make_message(n) for n in range(5)]) == 5
     assert len(waits) == mailtrap_server.calls == 6  # five messages, one retry
+
+
+@pytest.mark.skipif(django.VERSION < (6, 1), reason="MAILERS is Django 6.1+")
+def test_mailers_backends_share_the_limiter_and_read_options(settings):
+    from django.core import mail
+
+    settings.ANYMAIL = {}
+    if hasattr(settings, "EMAIL_BACKEND"):
+        del settings.EMAIL_BACKEND
+    options = {"api_token": TOKEN, "rate_limit": (20, 1), "send_concurrency": 4}
+    backend = "anymail.backends.mailtrap.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": backend, "OPTIONS": options}}
+    first, second = mail.mailers["default"], mail.mailers["default"]
+    assert first is not second  # a new backend on every access...
+    assert first.rate_limiter is second.rate_limiter  # ...sharing one limit
+    assert first.send_concurrency == 4
