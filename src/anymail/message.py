@@ -87,6 +87,21 @@ class AnymailStatus:
 class AnymailMessageMixin(EmailMessage):
     """Adds Anymail's normalized attributes to any Django EmailMessage subclass."""
 
+    # Declared for type checkers (py.typed); each defaults to UNSET ("not provided").
+    esp_extra: dict[str, Any]
+    envelope_sender: str
+    metadata: dict[str, Any]
+    send_at: Any  # datetime, date, or epoch seconds
+    tags: list[str]
+    track_clicks: bool
+    track_opens: bool
+    template_id: str
+    merge_data: dict[str, dict[str, Any]]
+    merge_global_data: dict[str, Any]
+    merge_headers: dict[str, dict[str, Any]]
+    merge_metadata: dict[str, dict[str, Any]]
+    anymail_status: AnymailStatus
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         for attr in ANYMAIL_MESSAGE_ATTRS:
             setattr(self, attr, kwargs.pop(attr, UNSET))

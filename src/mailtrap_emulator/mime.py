@@ -102,22 +102,24 @@ def build_mime(payload: dict[str, Any], *, sender_domain: str) -> bytes:
     regular = [a for a in attachments if a.get("disposition") != "inline"]
     html_part = _html_part(message) if inline else None
     for attachment in inline:
-        maintype, subtype = _split_type(attachment)
+        maintype, subtype, params = _split_type(attachment)
         target = html_part if html_part is not None else message
         target.add_related(
             decode_base64(attachment["content"]) or b"",
             maintype,
             subtype,
+            params=params,
             cid=f"<{attachment.get('content_id') or attachment['filename']}>",
             filename=attachment["filename"],
             disposition="inline",
         )
     for attachment in regular:
-        maintype, subtype = _split_type(attachment)
+        maintype, subtype, params = _split_type(attachment)
         message.add_attachment(
             decode_base64(attachment["content"]) or b"",
             maintype,
             subtype,
+            params=params,
             filename=attachment["filename"],
         )
     return message.as_bytes()
@@ -130,13 +132,17 @@ def _html_part(message: EmailMessage) -> EmailMessage | None:
     return None
 
 
-def _split_type(attachment: dict[str, Any]) -> tuple[str, str]:
+def _split_type(attachment: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """maintype, subtype and parameters (e.g. charset) of an attachment's `type`."""
     content_type = attachment.get("type") or mimetypes.guess_type(attachment["filename"])[0]
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    if "/" in content_type:
-        maintype, subtype = content_type.split("/", 1)
-        return maintype, subtype
-    return "application", "octet-stream"
+    header = Message()
+    header["Content-Type"] = content_type or "application/octet-stream"
+    params = {str(name): str(value) for name, value in header.get_params()[1:]}
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if header.get_content_type() != declared:  # unparsable: Message falls back to text/plain
+        return "application", "octet-stream", {}
+    maintype, _, subtype = declared.partition("/")
+    return maintype, subtype, params
 
 
 @dataclass

@@ -162,6 +162,24 @@ def test_mime_message_has_attachments_and_inline_images(emulator: EmulatorServer
     assert parts["logo.png"].get_payload(decode=True) == b"\x89PNG fake"
 
 
+def test_mime_attachment_keeps_the_type_parameters(emulator: EmulatorServer) -> None:
+    content = "Grüße".encode()
+    body = message(
+        attachments=[
+            {
+                "filename": "greeting.csv",
+                "type": 'text/csv; charset="utf-8"',
+                "content": base64.b64encode(content).decode(),
+            }
+        ]
+    )
+    (message_id,) = send(emulator, body)["message_ids"]
+    (part,) = [p for p in stored_mime(emulator, message_id).walk() if p.get_filename()]
+    assert part.get_content_type() == "text/csv"
+    assert part.get_param("charset") == "utf-8"
+    assert part.get_payload(decode=True) == content
+
+
 def test_template_send_renders_a_body_from_uuid_and_variables(emulator: EmulatorServer) -> None:
     body = message(
         subject=None,

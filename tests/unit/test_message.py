@@ -340,3 +340,12 @@ def test_status_repr_handles_mixed_none_and_str_ids() -> None:
         }
     )
     assert "message_id={None, 'id1'}" in repr(status)
+
+
+def test_anymail_attributes_are_declared_for_type_checkers() -> None:
+    from typing import get_type_hints
+
+    from anymail.message import ANYMAIL_MESSAGE_ATTRS, AnymailMessage
+
+    hints = get_type_hints(AnymailMessage)
+    assert set(ANYMAIL_MESSAGE_ATTRS) | {"anymail_status"} <= set(hints)
