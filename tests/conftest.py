@@ -83,6 +83,17 @@ class SignalRecorder:
         if self.raises is not None:
             raise self.raises
 
+    @property
+    def events(self) -> list[Any]:
+        """The `event` of each call (for the tracking and inbound signals)."""
+        return [call["event"] for call in self.calls]
+
+    @property
+    def only_event(self) -> Any:
+        """The single event received (fails the test if there were more or none)."""
+        assert len(self.events) == 1, f"expected one event, got {len(self.events)}"
+        return self.events[0]
+
 
 @pytest.fixture
 def connect_receiver() -> Iterator[Callable[..., SignalRecorder]]:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import responses
 
+from tests.conftest import SignalRecorder
+
 # -- Mailtrap sending backend -----------------------------------------------------------------
 
 MAILTRAP_API_TOKEN = "test-api-token-7b1f29c4e5"
@@ -128,24 +130,6 @@ def mailtrap_send(mailtrap_api: MailtrapAPI, mailtrap_backend: Callable[..., Any
     return send
 
 
-@pytest.fixture
-def make_message() -> Callable[..., Any]:
-    """Factory: an AnymailMessage with a sender, one recipient, subject and text body."""
-    from anymail.message import AnymailMessage
-
-    def make(**kwargs: Any) -> AnymailMessage:
-        fields: dict[str, Any] = {
-            "subject": "Subject",
-            "body": "Body",
-            "from_email": "from@example.com",
-            "to": ["to@example.com"],
-            **kwargs,
-        }
-        return AnymailMessage(**fields)
-
-    return make
-
-
 # -- Webhooks ---------------------------------------------------------------------------------
 
 WEBHOOK_BASIC_AUTH = "webhook-user:webhook-pass-5c0a"
@@ -153,49 +137,20 @@ MAILTRAP_TRACKING_URL = "/anymail/mailtrap/tracking/"
 MAILTRAP_INBOUND_URL = "/anymail/mailtrap/inbound/"
 
 
-class SignalRecorder:
-    """A signal receiver that remembers every call (sender, event, esp_name)."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
-        self.calls.append({"sender": sender, "event": event, "esp_name": esp_name})
-
-    @property
-    def events(self) -> list[Any]:
-        return [call["event"] for call in self.calls]
-
-    @property
-    def only_event(self) -> Any:
-        """The single event received (fails the test if there were more or none)."""
-        assert len(self.events) == 1, f"expected one event, got {len(self.events)}"
-        return self.events[0]
-
-
-def _recording(signal: Any) -> Iterator[SignalRecorder]:
-    recorder = SignalRecorder()
-    signal.connect(recorder, weak=False)
-    try:
-        yield recorder
-    finally:
-        signal.disconnect(recorder)
-
-
 @pytest.fixture
-def tracking_receiver() -> Iterator[SignalRecorder]:
+def tracking_receiver(connect_receiver: Callable[..., SignalRecorder]) -> SignalRecorder:
     """Records every `tracking` signal sent during the test."""
     from anymail.signals import tracking
 
-    yield from _recording(tracking)
+    return connect_receiver(tracking)
 
 
 @pytest.fixture
-def inbound_receiver() -> Iterator[SignalRecorder]:
+def inbound_receiver(connect_receiver: Callable[..., SignalRecorder]) -> SignalRecorder:
     """Records every `inbound` signal sent during the test."""
     from anymail.signals import inbound
 
-    yield from _recording(inbound)
+    return connect_receiver(inbound)
 
 
 @pytest.fixture

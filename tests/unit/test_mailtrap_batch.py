@@ -8,23 +8,23 @@ TWO_TO = ["alice@example.com", "Bob <bob@example.com>"]
 
 
 @pytest.mark.parametrize("attr", ["merge_data", "merge_metadata", "merge_headers"])
-def test_any_empty_merge_attribute_makes_a_batch(mailtrap_api, mailtrap_send, make_message, attr):
-    data = mailtrap_send(make_message(to=TWO_TO, **{attr: {}}))
+def test_any_empty_merge_attribute_makes_a_batch(mailtrap_api, mailtrap_send, new_message, attr):
+    data = mailtrap_send(new_message(to=TWO_TO, **{attr: {}}))
     assert len(mailtrap_api.calls) == 1
     assert mailtrap_api.last_request.url == "https://send.api.mailtrap.io/api/batch"
     assert set(data) == {"base", "requests"}
 
 
-def test_batch_has_one_request_per_to_in_order(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=TWO_TO, merge_data={}))
+def test_batch_has_one_request_per_to_in_order(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=TWO_TO, merge_data={}))
     assert data["requests"] == [
         {"to": [{"email": "alice@example.com"}]},
         {"to": [{"email": "bob@example.com", "name": "Bob"}]},
     ]
 
 
-def test_batch_base_is_message_without_recipients(mailtrap_send, make_message):
-    message = make_message(
+def test_batch_base_is_message_without_recipients(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO, cc=["cc@example.com"], bcc=["bcc@example.com"], tags=["t"], merge_data={}
     )
     data = mailtrap_send(message)
@@ -36,8 +36,8 @@ def test_batch_base_is_message_without_recipients(mailtrap_send, make_message):
     }
 
 
-def test_batch_copies_cc_and_bcc_into_every_request(mailtrap_send, make_message):
-    message = make_message(
+def test_batch_copies_cc_and_bcc_into_every_request(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO, cc=["cc@example.com"], bcc=["b1@example.com", "b2@example.com"], merge_data={}
     )
     data = mailtrap_send(message)
@@ -48,14 +48,14 @@ def test_batch_copies_cc_and_bcc_into_every_request(mailtrap_send, make_message)
     assert "bcc" not in data["base"]
 
 
-def test_batch_without_cc_bcc_omits_them_in_requests(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=TWO_TO, merge_data={}))
+def test_batch_without_cc_bcc_omits_them_in_requests(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=TWO_TO, merge_data={}))
     for request in data["requests"]:
         assert set(request) == {"to"}
 
 
-def test_merge_data_merged_over_global_data_per_recipient(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_data_merged_over_global_data_per_recipient(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO,
         merge_global_data={"greeting": "Hi", "ship_date": "May 15"},
         merge_data={
@@ -77,16 +77,16 @@ def test_merge_data_merged_over_global_data_per_recipient(mailtrap_send, make_me
     }
 
 
-def test_merge_data_without_global_data(mailtrap_send, make_message):
-    message = make_message(to=TWO_TO, merge_data={"alice@example.com": {"name": "Alice"}})
+def test_merge_data_without_global_data(mailtrap_send, new_message):
+    message = new_message(to=TWO_TO, merge_data={"alice@example.com": {"name": "Alice"}})
     data = mailtrap_send(message)
     assert "template_variables" not in data["base"]
     assert data["requests"][0]["template_variables"] == {"name": "Alice"}
     assert "template_variables" not in data["requests"][1]
 
 
-def test_merge_metadata_merged_over_metadata_as_strings(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_metadata_merged_over_metadata_as_strings(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO,
         metadata={"campaign": "autumn", "tier": 1},
         merge_metadata={
@@ -108,8 +108,8 @@ def test_merge_metadata_merged_over_metadata_as_strings(mailtrap_send, make_mess
     }
 
 
-def test_merge_headers_merged_over_extra_headers(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_headers_merged_over_extra_headers(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO,
         headers={"X-Campaign": "autumn", "X-Shared": "base"},
         merge_headers={"bob@example.com": {"X-Shared": "bob", "List-Unsubscribe": "<u:bob>"}},
@@ -124,8 +124,8 @@ def test_merge_headers_merged_over_extra_headers(mailtrap_send, make_message):
     }
 
 
-def test_merge_headers_include_multiple_reply_to_header(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_headers_include_multiple_reply_to_header(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO,
         reply_to=["r1@example.com", "r2@example.com"],
         merge_headers={"alice@example.com": {"X-Id": "a"}},
@@ -137,10 +137,10 @@ def test_merge_headers_include_multiple_reply_to_header(mailtrap_send, make_mess
     }
 
 
-def test_per_recipient_values_are_copies_not_base_objects(mailtrap_backend, make_message):
+def test_per_recipient_values_are_copies_not_base_objects(mailtrap_backend, new_message):
     from anymail.backends.mailtrap import MailtrapPayload
 
-    message = make_message(
+    message = new_message(
         to=TWO_TO,
         metadata={"m": "1"},
         merge_global_data={"g": "1"},
@@ -161,8 +161,8 @@ def test_per_recipient_values_are_copies_not_base_objects(mailtrap_backend, make
     assert request["headers"] is not base["headers"]
 
 
-def test_merge_keys_for_non_recipients_are_ignored(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_keys_for_non_recipients_are_ignored(mailtrap_send, new_message):
+    message = new_message(
         to=["alice@example.com"],
         cc=["cc@example.com"],
         merge_data={"nobody@example.com": {"x": "1"}, "cc@example.com": {"x": "2"}},
@@ -176,8 +176,8 @@ def test_merge_keys_for_non_recipients_are_ignored(mailtrap_send, make_message):
     assert "nobody@example.com" not in str(data)
 
 
-def test_merge_keys_match_idna_encoded_recipient(mailtrap_send, make_message):
-    message = make_message(
+def test_merge_keys_match_idna_encoded_recipient(mailtrap_send, new_message):
+    message = new_message(
         to=["user@bücher.example"],
         merge_data={"user@xn--bcher-kva.example": {"x": "1"}, "user@bücher.example": {"x": "2"}},
     )
@@ -185,8 +185,8 @@ def test_merge_keys_match_idna_encoded_recipient(mailtrap_send, make_message):
     assert data["requests"][0]["template_variables"] == {"x": "1"}
 
 
-def test_esp_extra_only_affects_base(mailtrap_send, make_message):
-    message = make_message(
+def test_esp_extra_only_affects_base(mailtrap_send, new_message):
+    message = new_message(
         to=TWO_TO,
         merge_global_data={"g": "1"},
         merge_data={"alice@example.com": {"d": "a"}},
@@ -200,19 +200,19 @@ def test_esp_extra_only_affects_base(mailtrap_send, make_message):
     assert "template_variables" not in data["requests"][1]
 
 
-def test_esp_extra_cannot_add_keys_to_requests(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=TWO_TO, merge_data={}, esp_extra={"future": 1}))
+def test_esp_extra_cannot_add_keys_to_requests(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=TWO_TO, merge_data={}, esp_extra={"future": 1}))
     assert data["base"]["future"] == 1
     assert all("future" not in request for request in data["requests"])
     assert set(data) == {"base", "requests"}
 
 
 def test_merge_data_from_send_defaults_makes_a_batch(
-    mailtrap_api, mailtrap_send, make_message, mailtrap_settings
+    mailtrap_api, mailtrap_send, new_message, mailtrap_settings
 ):
     mailtrap_settings.ANYMAIL["SEND_DEFAULTS"] = {
         "merge_data": {"alice@example.com": {"from_defaults": "1"}}
     }
-    data = mailtrap_send(make_message(to=TWO_TO))
+    data = mailtrap_send(new_message(to=TWO_TO))
     assert mailtrap_api.last_request.url.endswith("/api/batch")
     assert data["requests"][0]["template_variables"] == {"from_defaults": "1"}

@@ -63,29 +63,29 @@ def test_no_session_until_opened(mailtrap_settings):
     assert EmailBackend().session is None
 
 
-def test_send_messages_uses_one_session_for_all_messages(sessions, mailtrap_api, make_message):
+def test_send_messages_uses_one_session_for_all_messages(sessions, mailtrap_api, new_message):
     backend = EmailBackend()
-    assert backend.send_messages([make_message(), make_message(), make_message()]) == 3
+    assert backend.send_messages([new_message(), new_message(), new_message()]) == 3
     assert len(mailtrap_api.calls) == 3
     assert len(sessions.created) == 1
     assert sessions.closed == sessions.created
     assert backend.session is None
 
 
-def test_each_send_messages_call_opens_its_own_session(sessions, make_message):
+def test_each_send_messages_call_opens_its_own_session(sessions, new_message):
     backend = EmailBackend()
-    backend.send_messages([make_message()])
-    backend.send_messages([make_message()])
+    backend.send_messages([new_message()])
+    backend.send_messages([new_message()])
     assert len(sessions.created) == 2
     assert sessions.closed == sessions.created
 
 
-def test_session_reused_across_calls_inside_with_block(sessions, mailtrap_api, make_message):
+def test_session_reused_across_calls_inside_with_block(sessions, mailtrap_api, new_message):
     with EmailBackend() as backend:
         session = backend.session
         assert isinstance(session, requests.Session)
-        backend.send_messages([make_message()])
-        backend.send_messages([make_message()])
+        backend.send_messages([new_message()])
+        backend.send_messages([new_message()])
         assert backend.session is session
         assert sessions.closed == []
     assert sessions.created == [session]
@@ -94,12 +94,12 @@ def test_session_reused_across_calls_inside_with_block(sessions, mailtrap_api, m
     assert len(mailtrap_api.calls) == 2
 
 
-def test_explicit_open_and_close(sessions, make_message):
+def test_explicit_open_and_close(sessions, new_message):
     backend = EmailBackend()
     assert backend.open() is True
     assert backend.open() is False
-    backend.send_messages([make_message()])
-    backend.send_messages([make_message()])
+    backend.send_messages([new_message()])
+    backend.send_messages([new_message()])
     assert len(sessions.created) == 1
     backend.close()
     backend.close()
@@ -107,20 +107,20 @@ def test_explicit_open_and_close(sessions, make_message):
     assert backend.session is None
 
 
-def test_session_closed_even_when_send_fails(sessions, mailtrap_api, make_message):
+def test_session_closed_even_when_send_fails(sessions, mailtrap_api, new_message):
     mailtrap_api.reply({"success": False}, status=500)
     with pytest.raises(requests.HTTPError):
-        EmailBackend().send_messages([make_message()])
+        EmailBackend().send_messages([new_message()])
     assert len(sessions.created) == 1
     assert sessions.closed == sessions.created
 
 
-def test_first_error_aborts_remaining_messages(mailtrap_api, make_message):
+def test_first_error_aborts_remaining_messages(mailtrap_api, new_message):
     # Sequential sending; with concurrency, calls already in flight also finish
     # (tests/unit/test_concurrent_sending.py)
     mailtrap_api.reply({"success": False}, status=500)
     with pytest.raises(requests.HTTPError):
-        EmailBackend(send_concurrency=1).send_messages([make_message(), make_message()])
+        EmailBackend(send_concurrency=1).send_messages([new_message(), new_message()])
     assert len(mailtrap_api.calls) == 1
 
 
@@ -150,19 +150,19 @@ def test_send_mass_mail_uses_one_session(sessions, mailtrap_api, mailtrap_settin
 # -- pipeline signals ---------------------------------------------------------------------
 
 
-def test_pre_send_cancel_skips_message(mailtrap_api, make_message):
+def test_pre_send_cancel_skips_message(mailtrap_api, new_message):
     def cancel(sender, message, esp_name, **kwargs):
         raise AnymailCancelSend("not this one")
 
     pre_send.connect(cancel, weak=False)
     try:
-        assert EmailBackend().send_messages([make_message()]) == 0
+        assert EmailBackend().send_messages([new_message()]) == 0
     finally:
         pre_send.disconnect(cancel)
     assert mailtrap_api.calls == []
 
 
-def test_post_send_receives_status(mailtrap_api, make_message):
+def test_post_send_receives_status(mailtrap_api, new_message):
     seen = []
 
     def receiver(sender, message, status, esp_name, **kwargs):
@@ -170,7 +170,7 @@ def test_post_send_receives_status(mailtrap_api, make_message):
 
     post_send.connect(receiver, weak=False)
     try:
-        EmailBackend().send_messages([make_message()])
+        EmailBackend().send_messages([new_message()])
     finally:
         post_send.disconnect(receiver)
     assert seen == [(EmailBackend, "id-0", "Mailtrap")]
@@ -193,32 +193,32 @@ def test_no_warning_without_fail_silently(mailtrap_settings):
     assert backend.fail_silently is False
 
 
-def test_fail_silently_swallows_api_errors(mailtrap_api, make_message):
+def test_fail_silently_swallows_api_errors(mailtrap_api, new_message):
     mailtrap_api.reply({"success": False, "errors": ["x"]}, status=400)
     backend = fail_silently_backend()
-    assert backend.send_messages([make_message(), make_message()]) == 0
+    assert backend.send_messages([new_message(), new_message()]) == 0
     assert len(mailtrap_api.calls) == 2
 
 
-def test_fail_silently_swallows_connection_errors(mailtrap_api, make_message):
+def test_fail_silently_swallows_connection_errors(mailtrap_api, new_message):
     mailtrap_api.reply(exception=requests.ConnectionError("down"))
-    assert fail_silently_backend().send_messages([make_message()]) == 0
+    assert fail_silently_backend().send_messages([new_message()]) == 0
 
 
-def test_fail_silently_swallows_unsupported_features(mailtrap_api, make_message):
-    message = make_message(tags=["one", "two"])
-    assert fail_silently_backend().send_messages([message, make_message()]) == 1
+def test_fail_silently_swallows_unsupported_features(mailtrap_api, new_message):
+    message = new_message(tags=["one", "two"])
+    assert fail_silently_backend().send_messages([message, new_message()]) == 1
     assert len(mailtrap_api.calls) == 1
 
 
-def test_fail_silently_does_not_swallow_configuration_errors(mailtrap_api, make_message):
+def test_fail_silently_does_not_swallow_configuration_errors(mailtrap_api, new_message):
     def misconfigured(sender, message, esp_name, **kwargs):
         raise AnymailConfigurationError("bad config")
 
     pre_send.connect(misconfigured, weak=False)
     try:
         with pytest.raises(AnymailConfigurationError, match="bad config"):
-            fail_silently_backend().send_messages([make_message()])
+            fail_silently_backend().send_messages([new_message()])
     finally:
         pre_send.disconnect(misconfigured)
 
@@ -230,8 +230,8 @@ def test_fail_silently_does_not_swallow_missing_token(settings):
         EmailBackend(fail_silently=True)
 
 
-def test_fail_silently_does_not_swallow_type_errors(mailtrap_api, make_message):
-    message = make_message()
+def test_fail_silently_does_not_swallow_type_errors(mailtrap_api, new_message):
+    message = new_message()
     message.reply_to = "bare-string@example.com"
     with pytest.raises(TypeError):
         fail_silently_backend().send_messages([message])

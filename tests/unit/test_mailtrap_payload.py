@@ -25,8 +25,8 @@ def b64(content: bytes) -> str:
 # -- keys ---------------------------------------------------------------------------------
 
 
-def test_minimal_message_emits_only_sourced_keys(mailtrap_send, make_message):
-    data = mailtrap_send(make_message())
+def test_minimal_message_emits_only_sourced_keys(mailtrap_send, new_message):
+    data = mailtrap_send(new_message())
     assert data == {
         "from": {"email": "from@example.com"},
         "to": [{"email": "to@example.com"}],
@@ -49,41 +49,41 @@ def test_plain_django_email_message_is_sent(mailtrap_send):
 # -- from / to / cc / bcc -------------------------------------------------------------------
 
 
-def test_from_with_display_name(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(from_email="Sender <from@example.com>"))
+def test_from_with_display_name(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(from_email="Sender <from@example.com>"))
     assert data["from"] == {"email": "from@example.com", "name": "Sender"}
 
 
-def test_from_display_name_is_not_quoted(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(from_email='"Widgets, Inc." <from@example.com>'))
+def test_from_display_name_is_not_quoted(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(from_email='"Widgets, Inc." <from@example.com>'))
     assert data["from"] == {"email": "from@example.com", "name": "Widgets, Inc."}
 
 
-def test_from_display_name_is_not_rfc2047_encoded(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(from_email="Frédéric Ünicode <from@example.com>"))
+def test_from_display_name_is_not_rfc2047_encoded(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(from_email="Frédéric Ünicode <from@example.com>"))
     assert data["from"] == {"email": "from@example.com", "name": "Frédéric Ünicode"}
 
 
-def test_from_without_display_name_omits_name(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(from_email="from@example.com"))
+def test_from_without_display_name_omits_name(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(from_email="from@example.com"))
     assert data["from"] == {"email": "from@example.com"}
 
 
-def test_multiple_from_is_unsupported(mailtrap_api, mailtrap_backend, make_message):
-    message = make_message(from_email="one@example.com, two@example.com")
+def test_multiple_from_is_unsupported(mailtrap_api, mailtrap_backend, new_message):
+    message = new_message(from_email="one@example.com, two@example.com")
     with pytest.raises(AnymailUnsupportedFeature, match="multiple from emails"):
         mailtrap_backend().send_messages([message])
     assert mailtrap_api.calls == []
 
 
-def test_multiple_from_ignored_uses_first(mailtrap_send, make_message):
-    message = make_message(from_email="one@example.com, two@example.com")
+def test_multiple_from_ignored_uses_first(mailtrap_send, new_message):
+    message = new_message(from_email="one@example.com, two@example.com")
     data = mailtrap_send(message, ignore_unsupported_features=True)
     assert data["from"] == {"email": "one@example.com"}
 
 
-def test_to_cc_bcc_lists_of_address_dicts(mailtrap_send, make_message):
-    message = make_message(
+def test_to_cc_bcc_lists_of_address_dicts(mailtrap_send, new_message):
+    message = new_message(
         to=["to1@example.com", '"Recipient, Two" <to2@example.com>'],
         cc=["Carbon <cc@example.com>"],
         bcc=["bcc1@example.com", "Blind Two <bcc2@example.com>"],
@@ -100,25 +100,25 @@ def test_to_cc_bcc_lists_of_address_dicts(mailtrap_send, make_message):
     ]
 
 
-def test_comma_separated_addresses_in_one_item_are_all_used(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=["a@example.com, b@example.com"]))
+def test_comma_separated_addresses_in_one_item_are_all_used(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=["a@example.com, b@example.com"]))
     assert data["to"] == [{"email": "a@example.com"}, {"email": "b@example.com"}]
 
 
-def test_cc_and_bcc_omitted_when_empty(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(cc=[], bcc=[]))
+def test_cc_and_bcc_omitted_when_empty(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(cc=[], bcc=[]))
     assert "cc" not in data
     assert "bcc" not in data
 
 
-def test_bcc_only_message_is_sent(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=[], bcc=["bcc@example.com"]))
+def test_bcc_only_message_is_sent(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=[], bcc=["bcc@example.com"]))
     assert "to" not in data
     assert data["bcc"] == [{"email": "bcc@example.com"}]
 
 
-def test_non_ascii_domains_are_idna_encoded(mailtrap_send, make_message):
-    message = make_message(
+def test_non_ascii_domains_are_idna_encoded(mailtrap_send, new_message):
+    message = new_message(
         from_email="from@bücher.example", to=["Tö <to@bücher.example>"], cc=["cc@müller.example"]
     )
     data = mailtrap_send(message)
@@ -127,30 +127,30 @@ def test_non_ascii_domains_are_idna_encoded(mailtrap_send, make_message):
     assert data["cc"] == [{"email": "cc@xn--mller-kva.example"}]
 
 
-def test_idna_encoder_setting_is_used(mailtrap_send, make_message, mailtrap_settings):
+def test_idna_encoder_setting_is_used(mailtrap_send, new_message, mailtrap_settings):
     mailtrap_settings.ANYMAIL["IDNA_ENCODER"] = "none"
-    data = mailtrap_send(make_message(to=["to@bücher.example"]))
+    data = mailtrap_send(new_message(to=["to@bücher.example"]))
     assert data["to"] == [{"email": "to@bücher.example"}]
 
 
-def test_eai_local_part_passes_through(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(to=["jürgen@example.com"]))
+def test_eai_local_part_passes_through(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(to=["jürgen@example.com"]))
     assert data["to"] == [{"email": "jürgen@example.com"}]
 
 
 # -- subject ------------------------------------------------------------------------------
 
 
-def test_subject(mailtrap_send, make_message):
-    assert mailtrap_send(make_message(subject="Hello"))["subject"] == "Hello"
+def test_subject(mailtrap_send, new_message):
+    assert mailtrap_send(new_message(subject="Hello"))["subject"] == "Hello"
 
 
-def test_empty_subject_is_omitted(mailtrap_send, make_message):
-    assert "subject" not in mailtrap_send(make_message(subject=""))
+def test_empty_subject_is_omitted(mailtrap_send, new_message):
+    assert "subject" not in mailtrap_send(new_message(subject=""))
 
 
-def test_lazy_translation_strings_are_sent_as_text(mailtrap_send, make_message):
-    message = make_message(
+def test_lazy_translation_strings_are_sent_as_text(mailtrap_send, new_message):
+    message = new_message(
         subject=gettext_lazy("Lazy subject"),
         to=[gettext_lazy("Lazy <lazy@example.com>")],
         metadata={"k": gettext_lazy("lazy value")},
@@ -164,37 +164,37 @@ def test_lazy_translation_strings_are_sent_as_text(mailtrap_send, make_message):
 # -- reply_to -----------------------------------------------------------------------------
 
 
-def test_single_reply_to_is_reply_to_field(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(reply_to=["Help Desk <help@example.com>"]))
+def test_single_reply_to_is_reply_to_field(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(reply_to=["Help Desk <help@example.com>"]))
     assert data["reply_to"] == {"email": "help@example.com", "name": "Help Desk"}
     assert "headers" not in data
 
 
-def test_single_reply_to_idna_and_plain_name(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(reply_to=['"Hélp, Desk" <help@bücher.example>']))
+def test_single_reply_to_idna_and_plain_name(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(reply_to=['"Hélp, Desk" <help@bücher.example>']))
     assert data["reply_to"] == {"email": "help@xn--bcher-kva.example", "name": "Hélp, Desk"}
 
 
-def test_single_eai_reply_to_is_supported(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(reply_to=["jürgen@example.com"]))
+def test_single_eai_reply_to_is_supported(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(reply_to=["jürgen@example.com"]))
     assert data["reply_to"] == {"email": "jürgen@example.com"}
 
 
-def test_multiple_reply_to_becomes_header(mailtrap_send, make_message):
-    message = make_message(reply_to=["one@example.com", "Two <two@example.com>"])
+def test_multiple_reply_to_becomes_header(mailtrap_send, new_message):
+    message = new_message(reply_to=["one@example.com", "Two <two@example.com>"])
     data = mailtrap_send(message)
     assert "reply_to" not in data
     assert data["headers"] == {"Reply-To": "one@example.com, Two <two@example.com>"}
 
 
-def test_multiple_reply_to_header_quotes_display_names(mailtrap_send, make_message):
-    message = make_message(reply_to=['"Smith, Jo" <jo@example.com>', "two@example.com"])
+def test_multiple_reply_to_header_quotes_display_names(mailtrap_send, new_message):
+    message = new_message(reply_to=['"Smith, Jo" <jo@example.com>', "two@example.com"])
     data = mailtrap_send(message)
     assert data["headers"]["Reply-To"] == '"Smith, Jo" <jo@example.com>, two@example.com'
 
 
-def test_multiple_reply_to_header_rfc2047_encodes_names(mailtrap_send, make_message):
-    message = make_message(reply_to=["Frédéric <fred@example.com>", "two@example.com"])
+def test_multiple_reply_to_header_rfc2047_encodes_names(mailtrap_send, new_message):
+    message = new_message(reply_to=["Frédéric <fred@example.com>", "two@example.com"])
     header = mailtrap_send(message)["headers"]["Reply-To"]
     assert header.isascii()
     assert "=?utf-8?" in header
@@ -204,30 +204,30 @@ def test_multiple_reply_to_header_rfc2047_encodes_names(mailtrap_send, make_mess
     )
 
 
-def test_multiple_reply_to_header_idna_encodes_domains(mailtrap_send, make_message):
-    message = make_message(reply_to=["one@bücher.example", "two@example.com"])
+def test_multiple_reply_to_header_idna_encodes_domains(mailtrap_send, new_message):
+    message = new_message(reply_to=["one@bücher.example", "two@example.com"])
     data = mailtrap_send(message)
     assert data["headers"]["Reply-To"] == "one@xn--bcher-kva.example, two@example.com"
 
 
-def test_multiple_reply_to_with_eai_is_unsupported(mailtrap_api, mailtrap_backend, make_message):
-    message = make_message(reply_to=["jürgen@example.com", "two@example.com"])
+def test_multiple_reply_to_with_eai_is_unsupported(mailtrap_api, mailtrap_backend, new_message):
+    message = new_message(reply_to=["jürgen@example.com", "two@example.com"])
     with pytest.raises(AnymailUnsupportedFeature) as excinfo:
         mailtrap_backend().send_messages([message])
     assert str(excinfo.value) == ("Mailtrap does not support EAI with multiple reply_to addresses")
     assert mailtrap_api.calls == []
 
 
-def test_multiple_reply_to_with_eai_ignored_still_builds_header(mailtrap_send, make_message):
-    message = make_message(reply_to=["jürgen@example.com", "two@example.com"])
+def test_multiple_reply_to_with_eai_ignored_still_builds_header(mailtrap_send, new_message):
+    message = new_message(reply_to=["jürgen@example.com", "two@example.com"])
     data = mailtrap_send(message, ignore_unsupported_features=True)
     assert data["headers"]["Reply-To"] == "jürgen@example.com, two@example.com"
 
 
 def test_multiple_reply_to_with_eai_display_name_ignored_still_builds_header(
-    mailtrap_send, make_message
+    mailtrap_send, new_message
 ):
-    message = make_message(reply_to=["Jürgen <jürgen@example.com>", "two@example.com"])
+    message = new_message(reply_to=["Jürgen <jürgen@example.com>", "two@example.com"])
     header = mailtrap_send(message, ignore_unsupported_features=True)["headers"]["Reply-To"]
     name, _, rest = header.partition(" <")
     assert rest == "jürgen@example.com>, two@example.com"
@@ -235,8 +235,8 @@ def test_multiple_reply_to_with_eai_display_name_ignored_still_builds_header(
     assert str(make_header(decode_header(name))) == "Jürgen"
 
 
-def test_reply_to_extra_header_replaces_reply_to(mailtrap_send, make_message):
-    message = make_message(
+def test_reply_to_extra_header_replaces_reply_to(mailtrap_send, new_message):
+    message = new_message(
         reply_to=["ignored@example.com"], headers={"reply-to": "Header <header@example.com>"}
     )
     data = mailtrap_send(message)
@@ -247,19 +247,19 @@ def test_reply_to_extra_header_replaces_reply_to(mailtrap_send, make_message):
 # -- extra headers -----------------------------------------------------------------------
 
 
-def test_extra_headers(mailtrap_send, make_message):
-    message = make_message(headers={"X-Custom": "value", "List-Unsubscribe": "<mailto:u@ex.com>"})
+def test_extra_headers(mailtrap_send, new_message):
+    message = new_message(headers={"X-Custom": "value", "List-Unsubscribe": "<mailto:u@ex.com>"})
     data = mailtrap_send(message)
     assert data["headers"] == {"X-Custom": "value", "List-Unsubscribe": "<mailto:u@ex.com>"}
 
 
-def test_extra_header_int_values_stay_ints(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(headers={"X-Priority": 3}))
+def test_extra_header_int_values_stay_ints(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(headers={"X-Priority": 3}))
     assert data["headers"] == {"X-Priority": 3}
 
 
-def test_extra_headers_merge_with_multiple_reply_to_header(mailtrap_send, make_message):
-    message = make_message(
+def test_extra_headers_merge_with_multiple_reply_to_header(mailtrap_send, new_message):
+    message = new_message(
         reply_to=["one@example.com", "two@example.com"], headers={"X-Custom": "value"}
     )
     data = mailtrap_send(message)
@@ -269,8 +269,8 @@ def test_extra_headers_merge_with_multiple_reply_to_header(mailtrap_send, make_m
     }
 
 
-def test_spoofed_to_header_is_unsupported(mailtrap_api, mailtrap_backend, make_message):
-    message = make_message(headers={"To": "someone@example.com"})
+def test_spoofed_to_header_is_unsupported(mailtrap_api, mailtrap_backend, new_message):
+    message = new_message(headers={"To": "someone@example.com"})
     with pytest.raises(AnymailUnsupportedFeature, match="spoofing `To` header"):
         mailtrap_backend().send_messages([message])
 
@@ -278,14 +278,14 @@ def test_spoofed_to_header_is_unsupported(mailtrap_api, mailtrap_backend, make_m
 # -- bodies ------------------------------------------------------------------------------
 
 
-def test_text_body(mailtrap_send, make_message):
-    data = mailtrap_send(make_message(body="Plain text"))
+def test_text_body(mailtrap_send, new_message):
+    data = mailtrap_send(new_message(body="Plain text"))
     assert data["text"] == "Plain text"
     assert "html" not in data
 
 
-def test_empty_text_body_is_omitted(mailtrap_send, make_message):
-    assert "text" not in mailtrap_send(make_message(body=""))
+def test_empty_text_body_is_omitted(mailtrap_send, new_message):
+    assert "text" not in mailtrap_send(new_message(body=""))
 
 
 def test_html_alternative(mailtrap_send):
@@ -350,8 +350,8 @@ def test_amp_alternative_is_unsupported(mailtrap_backend, mailtrap_api):
 # -- attachments -------------------------------------------------------------------------
 
 
-def test_attachment_is_base64_with_filename_and_type(mailtrap_send, make_message):
-    message = make_message()
+def test_attachment_is_base64_with_filename_and_type(mailtrap_send, new_message):
+    message = new_message()
     message.attach("report.pdf", b"%PDF-1.7 binary\x00\xff", "application/pdf")
     data = mailtrap_send(message)
     assert data["attachments"] == [
@@ -363,23 +363,23 @@ def test_attachment_is_base64_with_filename_and_type(mailtrap_send, make_message
     ]
 
 
-def test_text_attachment_type_includes_charset(mailtrap_send, make_message):
-    message = make_message()
+def test_text_attachment_type_includes_charset(mailtrap_send, new_message):
+    message = new_message()
     message.attach("notes.txt", "Grüße", "text/plain")
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment["type"] == 'text/plain; charset="utf-8"'
     assert base64.b64decode(attachment["content"]) == "Grüße".encode()
 
 
-def test_attachment_type_guessed_from_filename(mailtrap_send, make_message):
-    message = make_message()
+def test_attachment_type_guessed_from_filename(mailtrap_send, new_message):
+    message = new_message()
     message.attach("pixel.png", PNG_BYTES)
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment["type"] == "image/png"
 
 
-def test_attachment_without_filename_is_named_attachment(mailtrap_send, make_message):
-    message = make_message()
+def test_attachment_without_filename_is_named_attachment(mailtrap_send, new_message):
+    message = new_message()
     message.attach(None, b"data", "application/octet-stream")
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment == {
@@ -389,16 +389,16 @@ def test_attachment_without_filename_is_named_attachment(mailtrap_send, make_mes
     }
 
 
-def test_regular_attachment_has_no_disposition_or_content_id(mailtrap_send, make_message):
-    message = make_message()
+def test_regular_attachment_has_no_disposition_or_content_id(mailtrap_send, new_message):
+    message = new_message()
     message.attach("a.bin", b"data", "application/octet-stream")
     (attachment,) = mailtrap_send(message)["attachments"]
     assert "disposition" not in attachment
     assert "content_id" not in attachment
 
 
-def test_inline_image(mailtrap_send, make_message):
-    message = make_message()
+def test_inline_image(mailtrap_send, new_message):
+    message = new_message()
     cid = attach_inline_image(message, PNG_BYTES, filename="logo.png")
     message.attach_alternative(f'<img src="cid:{cid}">', "text/html")
     (attachment,) = mailtrap_send(message)["attachments"]
@@ -413,8 +413,8 @@ def test_inline_image(mailtrap_send, make_message):
     assert cid.endswith("@inline")
 
 
-def test_inline_image_without_filename_is_named_attachment(mailtrap_send, make_message):
-    message = make_message()
+def test_inline_image_without_filename_is_named_attachment(mailtrap_send, new_message):
+    message = new_message()
     cid = message.attach_inline_image(PNG_BYTES)
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment["filename"] == "attachment"
@@ -422,10 +422,10 @@ def test_inline_image_without_filename_is_named_attachment(mailtrap_send, make_m
     assert attachment["content_id"] == cid
 
 
-def test_inline_image_file(mailtrap_send, make_message, tmp_path):
+def test_inline_image_file(mailtrap_send, new_message, tmp_path):
     path = tmp_path / "pixel.png"
     path.write_bytes(PNG_BYTES)
-    message = make_message()
+    message = new_message()
     cid = attach_inline_image_file(message, str(path), domain="example.com")
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment["filename"] == "pixel.png"
@@ -435,17 +435,17 @@ def test_inline_image_file(mailtrap_send, make_message, tmp_path):
     assert base64.b64decode(attachment["content"]) == PNG_BYTES
 
 
-def test_inline_image_file_method(mailtrap_send, make_message, tmp_path):
+def test_inline_image_file_method(mailtrap_send, new_message, tmp_path):
     path = tmp_path / "pixel.png"
     path.write_bytes(PNG_BYTES)
-    message = make_message()
+    message = new_message()
     cid = message.attach_inline_image_file(str(path))
     (attachment,) = mailtrap_send(message)["attachments"]
     assert attachment["content_id"] == cid
 
 
-def test_attachments_keep_order(mailtrap_send, make_message):
-    message = make_message()
+def test_attachments_keep_order(mailtrap_send, new_message):
+    message = new_message()
     message.attach("first.txt", "1", "text/plain")
     cid = message.attach_inline_image(PNG_BYTES, filename="second.png")
     message.attach("third.bin", b"3", "application/octet-stream")

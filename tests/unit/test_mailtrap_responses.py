@@ -26,8 +26,8 @@ def send_expecting_error(backend, message, error_class=AnymailRequestsAPIError):
 # -- success ------------------------------------------------------------------------------
 
 
-def test_one_recipient_gets_bare_message_id(mailtrap_api, mailtrap_send, make_message):
-    message = make_message()
+def test_one_recipient_gets_bare_message_id(mailtrap_api, mailtrap_send, new_message):
+    message = new_message()
     mailtrap_send(message)
     status = message.anymail_status
     assert status.message_id == "id-0"
@@ -37,9 +37,9 @@ def test_one_recipient_gets_bare_message_id(mailtrap_api, mailtrap_send, make_me
     assert isinstance(status.recipients["to@example.com"], AnymailRecipientStatus)
 
 
-def test_ids_are_assigned_in_to_cc_bcc_order(mailtrap_api, mailtrap_backend, make_message):
+def test_ids_are_assigned_in_to_cc_bcc_order(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["t1", "t2", "c1", "b1"]})
-    message = make_message(**ALL_KINDS, bcc=["Blind <bcc@example.com>"])
+    message = new_message(**ALL_KINDS, bcc=["Blind <bcc@example.com>"])
     mailtrap_backend().send_messages([message])
     recipients = message.anymail_status.recipients
     assert {email: r.message_id for email, r in recipients.items()} == {
@@ -53,18 +53,16 @@ def test_ids_are_assigned_in_to_cc_bcc_order(mailtrap_api, mailtrap_backend, mak
     assert message.anymail_status.status == {"queued"}
 
 
-def test_esp_response_is_the_requests_response(mailtrap_api, mailtrap_send, make_message):
-    message = make_message()
+def test_esp_response_is_the_requests_response(mailtrap_api, mailtrap_send, new_message):
+    message = new_message()
     mailtrap_send(message)
     assert isinstance(message.anymail_status.esp_response, requests.Response)
     assert message.anymail_status.esp_response.json()["message_ids"] == ["id-0"]
 
 
-def test_sandbox_single_id_is_shared_by_all_recipients(
-    mailtrap_api, mailtrap_backend, make_message
-):
+def test_sandbox_single_id_is_shared_by_all_recipients(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["sandbox-id"]})
-    message = make_message(**ALL_KINDS)
+    message = new_message(**ALL_KINDS)
     mailtrap_backend(sandbox_id=1234).send_messages([message])
     status = message.anymail_status
     assert status.message_id == "sandbox-id"
@@ -73,14 +71,14 @@ def test_sandbox_single_id_is_shared_by_all_recipients(
     assert {r.message_id for r in status.recipients.values()} == {"sandbox-id"}
 
 
-def test_sandbox_id_count_mismatch_is_an_error(mailtrap_api, mailtrap_backend, make_message):
+def test_sandbox_id_count_mismatch_is_an_error(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["one", "two"]})
-    message = make_message(to=["a@example.com", "b@example.com"])
+    message = new_message(to=["a@example.com", "b@example.com"])
     error = send_expecting_error(mailtrap_backend(sandbox_id=1234), message)
     assert "Expected 1 message_ids, got 2" in str(error)
 
 
-def test_sandbox_batch_one_id_per_request(mailtrap_api, mailtrap_backend, make_message):
+def test_sandbox_batch_one_id_per_request(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(
         {
             "success": True,
@@ -90,7 +88,7 @@ def test_sandbox_batch_one_id_per_request(mailtrap_api, mailtrap_backend, make_m
             ],
         }
     )
-    message = make_message(to=["a@example.com", "b@example.com"], cc=["c@example.com"])
+    message = new_message(to=["a@example.com", "b@example.com"], cc=["c@example.com"])
     message.merge_data = {}
     mailtrap_backend(sandbox_id=1234).send_messages([message])
     recipients = message.anymail_status.recipients
@@ -102,8 +100,8 @@ def test_sandbox_batch_one_id_per_request(mailtrap_api, mailtrap_backend, make_m
 # -- batch results ------------------------------------------------------------------------
 
 
-def test_batch_ids_per_request(mailtrap_api, mailtrap_send, make_message):
-    message = make_message(to=["a@example.com", "b@example.com"], merge_data={})
+def test_batch_ids_per_request(mailtrap_api, mailtrap_send, new_message):
+    message = new_message(to=["a@example.com", "b@example.com"], merge_data={})
     mailtrap_send(message)
     recipients = message.anymail_status.recipients
     assert recipients["a@example.com"].message_id == "id-0-0"
@@ -113,7 +111,7 @@ def test_batch_ids_per_request(mailtrap_api, mailtrap_send, make_message):
 
 
 def test_batch_failed_request_marks_its_recipients_failed(
-    mailtrap_api, mailtrap_backend, make_message
+    mailtrap_api, mailtrap_backend, new_message
 ):
     mailtrap_api.reply(
         {
@@ -124,7 +122,7 @@ def test_batch_failed_request_marks_its_recipients_failed(
             ],
         }
     )
-    message = make_message(to=["a@example.com", "bad@example.com"], merge_metadata={})
+    message = new_message(to=["a@example.com", "bad@example.com"], merge_metadata={})
     assert mailtrap_backend().send_messages([message]) == 1
     recipients = message.anymail_status.recipients
     assert recipients["a@example.com"].status == "queued"
@@ -134,14 +132,14 @@ def test_batch_failed_request_marks_its_recipients_failed(
     assert message.anymail_status.status == {"queued", "failed"}
 
 
-def test_batch_all_failed_is_not_an_exception(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_all_failed_is_not_an_exception(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "responses": [{"success": False, "errors": ["x"]}]})
-    message = make_message(merge_headers={})
+    message = new_message(merge_headers={})
     assert mailtrap_backend().send_messages([message]) == 1
     assert message.anymail_status.status == {"failed"}
 
 
-def test_batch_cc_and_bcc_get_ids_of_last_request(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_cc_and_bcc_get_ids_of_last_request(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(
         {
             "success": True,
@@ -151,7 +149,7 @@ def test_batch_cc_and_bcc_get_ids_of_last_request(mailtrap_api, mailtrap_backend
             ],
         }
     )
-    message = make_message(
+    message = new_message(
         to=["a@example.com", "b@example.com"],
         cc=["cc@example.com"],
         bcc=["bcc@example.com"],
@@ -165,7 +163,7 @@ def test_batch_cc_and_bcc_get_ids_of_last_request(mailtrap_api, mailtrap_backend
     assert recipients["bcc@example.com"].message_id == "b-bcc"
 
 
-def test_batch_last_request_failed_marks_cc_failed(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_last_request_failed_marks_cc_failed(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(
         {
             "success": True,
@@ -175,7 +173,7 @@ def test_batch_last_request_failed_marks_cc_failed(mailtrap_api, mailtrap_backen
             ],
         }
     )
-    message = make_message(
+    message = new_message(
         to=["a@example.com", "b@example.com"], cc=["cc@example.com"], merge_data={}
     )
     mailtrap_backend().send_messages([message])
@@ -185,9 +183,9 @@ def test_batch_last_request_failed_marks_cc_failed(mailtrap_api, mailtrap_backen
 # -- 2xx responses that cannot be parsed --------------------------------------------------
 
 
-def test_invalid_json_response(mailtrap_api, mailtrap_backend, make_message):
+def test_invalid_json_response(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(body="<html>not json</html>")
-    message = make_message()
+    message = new_message()
     error = send_expecting_error(mailtrap_backend(), message)
     text = str(error)
     assert text.startswith("Invalid JSON in Mailtrap API response")
@@ -209,23 +207,23 @@ def test_invalid_json_response(mailtrap_api, mailtrap_backend, make_message):
     ],
     ids=["success-false", "errors", "no-success", "not-an-object"],
 )
-def test_api_failure_fields_in_2xx(mailtrap_api, mailtrap_backend, make_message, body):
+def test_api_failure_fields_in_2xx(mailtrap_api, mailtrap_backend, new_message, body):
     mailtrap_api.reply(body, status=200)
-    message = make_message()
+    message = new_message()
     error = send_expecting_error(mailtrap_backend(), message)
     assert str(error).startswith("Unexpected API failure fields with response status 200")
     assert message.anymail_status.esp_response is not None
 
 
-def test_api_failure_fields_report_actual_status(mailtrap_api, mailtrap_backend, make_message):
+def test_api_failure_fields_report_actual_status(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": False, "errors": ["x"]}, status=202)
-    error = send_expecting_error(mailtrap_backend(), make_message())
+    error = send_expecting_error(mailtrap_backend(), new_message())
     assert "Unexpected API failure fields with response status 202" in str(error)
 
 
-def test_batch_missing_responses(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_missing_responses(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True})
-    message = make_message(merge_data={})
+    message = new_message(merge_data={})
     error = send_expecting_error(mailtrap_backend(), message)
     assert str(error) == ""
     assert error.status_code is None
@@ -233,35 +231,35 @@ def test_batch_missing_responses(mailtrap_api, mailtrap_backend, make_message):
     assert message.anymail_status.esp_response is not None
 
 
-def test_batch_responses_count_mismatch(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_responses_count_mismatch(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "responses": [{"success": True, "message_ids": ["x"]}]})
-    message = make_message(to=["a@example.com", "b@example.com"], merge_data={})
+    message = new_message(to=["a@example.com", "b@example.com"], merge_data={})
     error = send_expecting_error(mailtrap_backend(), message)
     assert str(error).startswith("Expected 2 batch send responses but got 1")
 
 
-def test_missing_message_ids(mailtrap_api, mailtrap_backend, make_message):
+def test_missing_message_ids(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True})
-    error = send_expecting_error(mailtrap_backend(), make_message())
+    error = send_expecting_error(mailtrap_backend(), new_message())
     assert str(error).startswith("Unexpected API response format")
 
 
-def test_batch_entry_missing_message_ids(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_entry_missing_message_ids(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "responses": [{"success": True}]})
-    error = send_expecting_error(mailtrap_backend(), make_message(merge_data={}))
+    error = send_expecting_error(mailtrap_backend(), new_message(merge_data={}))
     assert str(error).startswith("Unexpected API response format")
 
 
-def test_message_ids_count_mismatch(mailtrap_api, mailtrap_backend, make_message):
+def test_message_ids_count_mismatch(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["only-one"]})
-    message = make_message(to=["a@example.com"], cc=["c@example.com"])
+    message = new_message(to=["a@example.com"], cc=["c@example.com"])
     error = send_expecting_error(mailtrap_backend(), message)
     assert str(error).startswith("Expected 2 message_ids, got 1")
 
 
-def test_batch_entry_message_ids_count_mismatch(mailtrap_api, mailtrap_backend, make_message):
+def test_batch_entry_message_ids_count_mismatch(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": True, "responses": [{"success": True, "message_ids": ["x"]}]})
-    message = make_message(cc=["cc@example.com"], merge_data={})
+    message = new_message(cc=["cc@example.com"], merge_data={})
     error = send_expecting_error(mailtrap_backend(), message)
     assert isinstance(error, AnymailAPIError)
     assert str(error).startswith("Expected 2 message_ids, got 1")
@@ -271,9 +269,9 @@ def test_batch_entry_message_ids_count_mismatch(mailtrap_api, mailtrap_backend, 
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 429, 500])
-def test_http_error_status(mailtrap_api, mailtrap_backend, make_message, status):
+def test_http_error_status(mailtrap_api, mailtrap_backend, new_message, status):
     mailtrap_api.reply({"success": False, "errors": ["'subject' is required"]}, status=status)
-    message = make_message()
+    message = new_message()
     error = send_expecting_error(mailtrap_backend(), message)
     assert error.status_code == status
     assert isinstance(error.response, requests.Response)
@@ -282,9 +280,9 @@ def test_http_error_status(mailtrap_api, mailtrap_backend, make_message, status)
     assert message.anymail_status.esp_response is None
 
 
-def test_http_error_includes_error_json(mailtrap_api, mailtrap_backend, make_message):
+def test_http_error_includes_error_json(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply({"success": False, "errors": ["Invalid API token"]}, status=400)
-    error = send_expecting_error(mailtrap_backend(), make_message())
+    error = send_expecting_error(mailtrap_backend(), new_message())
     text = str(error)
     assert "Mailtrap API response 400" in text
     assert '"Invalid API token"' in text
@@ -293,15 +291,15 @@ def test_http_error_includes_error_json(mailtrap_api, mailtrap_backend, make_mes
     assert error.esp_name == "Mailtrap"
 
 
-def test_http_error_with_non_json_body(mailtrap_api, mailtrap_backend, make_message):
+def test_http_error_with_non_json_body(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(body="Bad Gateway", status=502)
-    error = send_expecting_error(mailtrap_backend(), make_message())
+    error = send_expecting_error(mailtrap_backend(), new_message())
     assert "Mailtrap API response 502" in str(error)
     assert "'Bad Gateway'" in str(error)
 
 
-def test_http_error_keeps_fresh_status(mailtrap_api, mailtrap_backend, make_message):
-    message = make_message()
+def test_http_error_keeps_fresh_status(mailtrap_api, mailtrap_backend, new_message):
+    message = new_message()
     mailtrap_backend().send_messages([message])
     assert message.anymail_status.message_id == "id-0"
     mailtrap_api.reply({"success": False, "errors": ["x"]}, status=500)
@@ -315,9 +313,9 @@ def test_http_error_keeps_fresh_status(mailtrap_api, mailtrap_backend, make_mess
 # -- transport errors ---------------------------------------------------------------------
 
 
-def test_connection_error(mailtrap_api, mailtrap_backend, make_message):
+def test_connection_error(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(exception=requests.ConnectionError("connection refused"))
-    message = make_message()
+    message = new_message()
     error = send_expecting_error(mailtrap_backend(), message)
     assert isinstance(error, AnymailRequestsAPIError)
     assert isinstance(error, requests.ConnectionError)
@@ -328,16 +326,16 @@ def test_connection_error(mailtrap_api, mailtrap_backend, make_message):
 
 
 def test_connection_error_can_be_caught_as_requests_connection_error(
-    mailtrap_api, mailtrap_backend, make_message
+    mailtrap_api, mailtrap_backend, new_message
 ):
     mailtrap_api.reply(exception=requests.ConnectionError("down"))
     with pytest.raises(requests.ConnectionError):
-        mailtrap_backend().send_messages([make_message()])
+        mailtrap_backend().send_messages([new_message()])
 
 
-def test_timeout_error_is_also_requests_timeout(mailtrap_api, mailtrap_backend, make_message):
+def test_timeout_error_is_also_requests_timeout(mailtrap_api, mailtrap_backend, new_message):
     mailtrap_api.reply(exception=requests.ReadTimeout("too slow"))
-    error = send_expecting_error(mailtrap_backend(), make_message(merge_data={}))
+    error = send_expecting_error(mailtrap_backend(), new_message(merge_data={}))
     assert isinstance(error, requests.ReadTimeout)
     assert str(error).startswith("Error posting to https://send.api.mailtrap.io/api/batch:")
 
@@ -359,9 +357,9 @@ SERIALIZATION_TEXT = (
     ],
     ids=["merge_data", "merge_global_data", "esp_extra", "headers"],
 )
-def test_unserializable_data(mailtrap_api, mailtrap_backend, make_message, attrs):
+def test_unserializable_data(mailtrap_api, mailtrap_backend, new_message, attrs):
     error = send_expecting_error(
-        mailtrap_backend(), make_message(**attrs), AnymailSerializationError
+        mailtrap_backend(), new_message(**attrs), AnymailSerializationError
     )
     assert isinstance(error, TypeError)
     assert str(error).startswith(SERIALIZATION_TEXT)

@@ -47,9 +47,9 @@ def test_backend_repr_hides_token_while_session_open(mailtrap_settings):
         assert_no_token(str(backend), repr(backend), repr(backend.session))
 
 
-def test_payload_str_and_repr_hide_token(mailtrap_settings, make_message):
+def test_payload_str_and_repr_hide_token(mailtrap_settings, new_message):
     backend = EmailBackend()
-    payload = MailtrapPayload(make_message(), backend.send_defaults, backend)
+    payload = MailtrapPayload(new_message(), backend.send_defaults, backend)
     assert_no_token(str(payload), repr(payload), payload.serialize_data())
 
 
@@ -65,26 +65,26 @@ def test_payload_str_and_repr_hide_token(mailtrap_settings, make_message):
     ],
     ids=["http-401", "http-500-text", "invalid-json", "api-failure", "bad-format", "connection"],
 )
-def test_api_errors_hide_token(mailtrap_api, make_message, reply):
+def test_api_errors_hide_token(mailtrap_api, new_message, reply):
     mailtrap_api.reply(**reply)
-    assert_error_hides_token(raised_by_send(EmailBackend(), make_message()))
+    assert_error_hides_token(raised_by_send(EmailBackend(), new_message()))
 
 
-def test_unsupported_feature_error_hides_token(mailtrap_api, make_message):
-    error = raised_by_send(EmailBackend(), make_message(tags=["a", "b"]))
+def test_unsupported_feature_error_hides_token(mailtrap_api, new_message):
+    error = raised_by_send(EmailBackend(), new_message(tags=["a", "b"]))
     assert_error_hides_token(error)
 
 
-def test_serialization_error_hides_token(mailtrap_api, make_message):
-    error = raised_by_send(EmailBackend(), make_message(esp_extra={"x": Decimal(1)}))
+def test_serialization_error_hides_token(mailtrap_api, new_message):
+    error = raised_by_send(EmailBackend(), new_message(esp_extra={"x": Decimal(1)}))
     assert_error_hides_token(error)
 
 
 def test_debug_api_requests_dumps_request_with_token_masked(
-    mailtrap_api, make_message, mailtrap_settings, capsys, capture_all_logging
+    mailtrap_api, new_message, mailtrap_settings, capsys, capture_all_logging
 ):
     mailtrap_settings.ANYMAIL["DEBUG_API_REQUESTS"] = True
-    EmailBackend().send_messages([make_message(subject="Debug me")])
+    EmailBackend().send_messages([new_message(subject="Debug me")])
     out, err = capsys.readouterr()
     assert "POST https://send.api.mailtrap.io/api/send" in out
     assert "Api-Token: ***" in out
@@ -93,9 +93,9 @@ def test_debug_api_requests_dumps_request_with_token_masked(
     assert_no_token(out, err, capture_all_logging.text)
 
 
-def test_debug_api_requests_kwarg_on_error_masks_token(mailtrap_api, make_message, capsys):
+def test_debug_api_requests_kwarg_on_error_masks_token(mailtrap_api, new_message, capsys):
     mailtrap_api.reply({"success": False, "errors": ["Unauthorized"]}, status=401)
-    error = raised_by_send(EmailBackend(debug_api_requests=True), make_message())
+    error = raised_by_send(EmailBackend(debug_api_requests=True), new_message())
     out, err = capsys.readouterr()
     assert "401" in out
     assert "Api-Token: ***" in out
@@ -103,8 +103,8 @@ def test_debug_api_requests_kwarg_on_error_masks_token(mailtrap_api, make_messag
     assert_error_hides_token(error)
 
 
-def test_no_debug_output_by_default(mailtrap_api, make_message, capsys, capture_all_logging):
-    EmailBackend().send_messages([make_message()])
+def test_no_debug_output_by_default(mailtrap_api, new_message, capsys, capture_all_logging):
+    EmailBackend().send_messages([new_message()])
     out, err = capsys.readouterr()
     assert out == ""
     assert_no_token(out, err, capture_all_logging.text)

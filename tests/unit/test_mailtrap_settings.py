@@ -132,47 +132,47 @@ def test_api_url_kwarg(mailtrap_settings):
 # -- endpoints --------------------------------------------------------------------------------
 
 
-def test_send_posts_to_send_endpoint(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message())
+def test_send_posts_to_send_endpoint(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message())
     assert mailtrap_api.last_request.url == "https://send.api.mailtrap.io/api/send"
 
 
-def test_batch_posts_to_batch_endpoint(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message(merge_data={}))
+def test_batch_posts_to_batch_endpoint(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message(merge_data={}))
     assert mailtrap_api.last_request.url == "https://send.api.mailtrap.io/api/batch"
 
 
-def test_sandbox_send_endpoint_includes_sandbox_id(mailtrap_api, mailtrap_send, make_message):
+def test_sandbox_send_endpoint_includes_sandbox_id(mailtrap_api, mailtrap_send, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["sandbox-id"]})
-    mailtrap_send(make_message(), sandbox_id=12345)
+    mailtrap_send(new_message(), sandbox_id=12345)
     assert mailtrap_api.last_request.url == "https://sandbox.api.mailtrap.io/api/send/12345"
 
 
-def test_sandbox_batch_endpoint_includes_sandbox_id(mailtrap_api, mailtrap_send, make_message):
+def test_sandbox_batch_endpoint_includes_sandbox_id(mailtrap_api, mailtrap_send, new_message):
     mailtrap_api.reply({"success": True, "responses": [{"success": True, "message_ids": ["x"]}]})
-    mailtrap_send(make_message(merge_data={}), sandbox_id="12345")
+    mailtrap_send(new_message(merge_data={}), sandbox_id="12345")
     assert mailtrap_api.last_request.url == "https://sandbox.api.mailtrap.io/api/batch/12345"
 
 
-def test_sandbox_id_is_url_quoted(mailtrap_api, mailtrap_send, make_message):
+def test_sandbox_id_is_url_quoted(mailtrap_api, mailtrap_send, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["sandbox-id"]})
-    mailtrap_send(make_message(), sandbox_id="12/3")
+    mailtrap_send(new_message(), sandbox_id="12/3")
     assert mailtrap_api.last_request.url == "https://sandbox.api.mailtrap.io/api/send/12%2F3"
 
 
-def test_custom_api_url_is_base_for_send(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message(), api_url="https://bulk.api.mailtrap.io/api")
+def test_custom_api_url_is_base_for_send(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message(), api_url="https://bulk.api.mailtrap.io/api")
     assert mailtrap_api.last_request.url == "https://bulk.api.mailtrap.io/api/send"
 
 
-def test_custom_api_url_is_base_for_batch(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message(merge_data={}), api_url="https://bulk.api.mailtrap.io/api/")
+def test_custom_api_url_is_base_for_batch(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message(merge_data={}), api_url="https://bulk.api.mailtrap.io/api/")
     assert mailtrap_api.last_request.url == "https://bulk.api.mailtrap.io/api/batch"
 
 
-def test_custom_api_url_with_sandbox_id(mailtrap_api, mailtrap_send, make_message):
+def test_custom_api_url_with_sandbox_id(mailtrap_api, mailtrap_send, new_message):
     mailtrap_api.reply({"success": True, "message_ids": ["sandbox-id"]})
-    mailtrap_send(make_message(), api_url="https://sandbox.example.com/api", sandbox_id=7)
+    mailtrap_send(new_message(), api_url="https://sandbox.example.com/api", sandbox_id=7)
     assert mailtrap_api.last_request.url == "https://sandbox.example.com/api/send/7"
 
 
@@ -183,36 +183,36 @@ def sent_timeout(mailtrap_api):
     return mailtrap_api.last_request.req_kwargs["timeout"]
 
 
-def test_default_timeout_is_30_seconds(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message())
+def test_default_timeout_is_30_seconds(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message())
     assert sent_timeout(mailtrap_api) == 30
 
 
-def test_requests_timeout_setting(mailtrap_api, mailtrap_send, make_message, settings):
+def test_requests_timeout_setting(mailtrap_api, mailtrap_send, new_message, settings):
     settings.ANYMAIL["REQUESTS_TIMEOUT"] = 5.5
-    mailtrap_send(make_message())
+    mailtrap_send(new_message())
     assert sent_timeout(mailtrap_api) == 5.5
 
 
-def test_prefixed_requests_timeout_setting(mailtrap_api, mailtrap_send, make_message, settings):
+def test_prefixed_requests_timeout_setting(mailtrap_api, mailtrap_send, new_message, settings):
     settings.ANYMAIL_REQUESTS_TIMEOUT = (3.05, 27)
-    mailtrap_send(make_message())
+    mailtrap_send(new_message())
     assert sent_timeout(mailtrap_api) == (3.05, 27)
 
 
-def test_requests_timeout_kwarg(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message(), requests_timeout=12)
+def test_requests_timeout_kwarg(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message(), requests_timeout=12)
     assert sent_timeout(mailtrap_api) == 12
 
 
-def test_timeout_kwarg_wins_over_requests_timeout(mailtrap_api, mailtrap_send, make_message):
-    mailtrap_send(make_message(), requests_timeout=12, timeout=4)
+def test_timeout_kwarg_wins_over_requests_timeout(mailtrap_api, mailtrap_send, new_message):
+    mailtrap_send(new_message(), requests_timeout=12, timeout=4)
     assert sent_timeout(mailtrap_api) == 4
 
 
-def test_timeout_none_means_no_timeout(mailtrap_api, mailtrap_send, make_message, settings):
+def test_timeout_none_means_no_timeout(mailtrap_api, mailtrap_send, new_message, settings):
     settings.ANYMAIL["REQUESTS_TIMEOUT"] = None
-    mailtrap_send(make_message())
+    mailtrap_send(new_message())
     assert sent_timeout(mailtrap_api) is None
 
 
