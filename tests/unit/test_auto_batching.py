@@ -12,7 +12,7 @@ from anymail.exceptions import AnymailAPIError
 from tests.support.mailtrap_server import MailtrapServer, Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
     signal_log_fixture,
 )
@@ -20,7 +20,7 @@ from tests.support.sending import (  # noqa: F401 (fixtures)
 
 def rich_message(number: int) -> Any:
     """A message using every per-message field a batch entry must carry."""
-    message = new_message(
+    message = make_message(
         number,
         cc=[f"cc{number}@example.com"],
         from_email=f"Sender {number} <from{number}@example.com>",
@@ -34,7 +34,7 @@ def rich_message(number: int) -> Any:
 
 
 def test_off_by_default_one_message_is_one_send_call(mailtrap_server, scale_backend):
-    scale_backend().send_messages([new_message(n) for n in range(3)])
+    scale_backend().send_messages([make_message(n) for n in range(3)])
     assert [request.path for request in mailtrap_server.requests] == ["/api/send"] * 3
 
 
@@ -57,7 +57,7 @@ def test_messages_become_entries_of_one_batch_call(mailtrap_server, scale_backen
 
 
 def test_entry_results_map_back_to_their_messages(mailtrap_server, scale_backend):
-    messages = [new_message(n, cc=[f"cc{n}@example.com"]) for n in range(4)]
+    messages = [make_message(n, cc=[f"cc{n}@example.com"]) for n in range(4)]
     scale_backend(batch_messages=True).send_messages(messages)
     for number, message in enumerate(messages):
         assert message.anymail_status.recipients[f"to{number}@example.com"].message_id == (
@@ -81,7 +81,7 @@ def refuse_entries(*positions: int) -> Any:
 
 def test_refused_entry_fails_only_its_message(mailtrap_server, scale_backend, signal_log):
     mailtrap_server.handler = refuse_entries(2)
-    messages = [new_message(n) for n in range(4)]
+    messages = [make_message(n) for n in range(4)]
     with pytest.raises(AnymailAPIError, match="'to' is invalid") as raised:
         scale_backend(batch_messages=True).send_messages(messages)
     assert raised.value.email_message is messages[2]
@@ -97,12 +97,12 @@ def test_refused_entries_with_fail_silently_just_do_not_count(mailtrap_server, s
     mailtrap_server.handler = refuse_entries(0, 3)
     with pytest.warns(DeprecationWarning):
         backend = scale_backend(batch_messages=True, fail_silently=True)
-    assert backend.send_messages([new_message(n) for n in range(5)]) == 3
+    assert backend.send_messages([make_message(n) for n in range(5)]) == 3
 
 
 def test_failed_batch_call_fails_all_its_messages(mailtrap_server, scale_backend):
     mailtrap_server.reply(Reply(status=500))
-    messages = [new_message(n) for n in range(3)]
+    messages = [make_message(n) for n in range(3)]
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(batch_messages=True).send_messages(messages)
     assert raised.value.status_code == 500
@@ -111,7 +111,7 @@ def test_failed_batch_call_fails_all_its_messages(mailtrap_server, scale_backend
 
 
 def test_calls_hold_at_most_500_entries(mailtrap_server, scale_backend):
-    messages = [new_message(n) for n in range(1200)]
+    messages = [make_message(n) for n in range(1200)]
     assert scale_backend(batch_messages=True).send_messages(messages) == 1200
     sizes = sorted(len(request.json()["requests"]) for request in mailtrap_server.requests)
     assert sizes == [200, 500, 500]
@@ -120,7 +120,7 @@ def test_calls_hold_at_most_500_entries(mailtrap_server, scale_backend):
 
 def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeypatch):
     monkeypatch.setattr(mailtrap_batch, "MAX_BATCH_BYTES", 3000)
-    messages = [new_message(n, body="x" * 900) for n in range(7)]
+    messages = [make_message(n, body="x" * 900) for n in range(7)]
     assert scale_backend(batch_messages=True, send_concurrency=1).send_messages(messages) == 7
     paths = [request.path for request in mailtrap_server.requests]
     assert paths == ["/api/batch"] * 3 + ["/api/send"]  # 2 + 2 + 2 entries, then a lone one
@@ -131,13 +131,13 @@ def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeyp
 def test_lone_leftover_message_goes_to_send(mailtrap_server, scale_backend, monkeypatch):
     monkeypatch.setattr(mailtrap_batch, "MAX_BATCH_REQUESTS", 2)
     scale_backend(batch_messages=True, send_concurrency=1).send_messages(
-        [new_message(n) for n in range(3)]
+        [make_message(n) for n in range(3)]
     )
     assert [request.path for request in mailtrap_server.requests] == ["/api/batch", "/api/send"]
 
 
 def test_sandbox_uses_the_sandbox_batch_endpoint(mailtrap_server, scale_backend):
-    messages = [new_message(n) for n in range(3)]
+    messages = [make_message(n) for n in range(3)]
     scale_backend(batch_messages=True, sandbox_id=4711).send_messages(messages)
     assert [request.path for request in mailtrap_server.requests] == ["/api/batch/4711"]
     assert messages[1].anymail_status.message_id == "sandbox-to1@example.com"
@@ -146,8 +146,8 @@ def test_sandbox_uses_the_sandbox_batch_endpoint(mailtrap_server, scale_backend)
 def test_merge_batch_message_keeps_its_own_call_and_order(
     mailtrap_server, scale_backend, signal_log
 ):
-    merge = new_message(2, to=["a@example.com", "b@example.com"], merge_data={})
-    messages = [new_message(0), new_message(1), merge, new_message(3), new_message(4)]
+    merge = make_message(2, to=["a@example.com", "b@example.com"], merge_data={})
+    messages = [make_message(0), make_message(1), merge, make_message(3), make_message(4)]
     assert scale_backend(batch_messages=True, send_concurrency=1).send_messages(messages) == 5
     bodies = [request.json() for request in mailtrap_server.requests]
     assert [len(body["requests"]) for body in bodies] == [2, 2, 2]
@@ -157,7 +157,7 @@ def test_merge_batch_message_keeps_its_own_call_and_order(
 
 
 def test_signals_stay_per_message_in_callers_thread(mailtrap_server, scale_backend, signal_log):
-    messages = [new_message(n) for n in range(30)]
+    messages = [make_message(n) for n in range(30)]
     scale_backend(batch_messages=True).send_messages(messages)
     assert signal_log.subjects("pre_send") == [m.subject for m in messages]
     assert signal_log.subjects("post_send") == [m.subject for m in messages]
@@ -169,7 +169,7 @@ def test_serialization_error_fails_only_that_message(mailtrap_server, scale_back
 
     from anymail.exceptions import AnymailSerializationError
 
-    messages = [new_message(n) for n in range(3)]
+    messages = [make_message(n) for n in range(3)]
     messages[1].esp_extra = {"custom": Decimal("1.5")}
     with pytest.raises(AnymailSerializationError) as raised:
         scale_backend(batch_messages=True).send_messages(messages)

@@ -11,7 +11,7 @@ from anymail.exceptions import AnymailAPIError
 from tests.support.mailtrap_server import Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
     signal_log_fixture,
 )
@@ -20,7 +20,7 @@ from tests.support.sending import (  # noqa: F401 (fixtures)
 def merge_message(count: int, **kwargs: Any) -> Any:
     to = [f"r{n}@example.com" for n in range(count)]
     merge_data = {email: {"n": n} for n, email in enumerate(to)}
-    return new_message(0, to=to, merge_data=merge_data, merge_global_data={"g": 1}, **kwargs)
+    return make_message(0, to=to, merge_data=merge_data, merge_global_data={"g": 1}, **kwargs)
 
 
 @pytest.mark.parametrize(

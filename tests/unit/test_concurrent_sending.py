@@ -13,7 +13,7 @@ from tests.support.mailtrap_server import Received, Reply
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
     signal_log_fixture,
 )
@@ -36,7 +36,7 @@ def test_every_message_gets_its_own_status_when_answers_arrive_out_of_order(
         return Reply(wait_for=last_arrived if number < 4 else None)
 
     mailtrap_server.handler = handler
-    messages = [new_message(n) for n in range(8)]
+    messages = [make_message(n) for n in range(8)]
     assert scale_backend(send_concurrency=8).send_messages(messages) == 8
     for number, message in enumerate(messages):
         assert message.anymail_status.message_id == f"id-to{number}@example.com"
@@ -51,11 +51,11 @@ def test_http_calls_run_in_parallel(mailtrap_server, scale_backend):
         return Reply()
 
     mailtrap_server.handler = handler
-    assert scale_backend(send_concurrency=4).send_messages([new_message(n) for n in range(4)]) == 4
+    assert scale_backend(send_concurrency=4).send_messages([make_message(n) for n in range(4)]) == 4
 
 
 def test_signals_run_in_callers_thread_in_message_order(mailtrap_server, scale_backend, signal_log):
-    messages = [new_message(n) for n in range(12)]
+    messages = [make_message(n) for n in range(12)]
     scale_backend(send_concurrency=6).send_messages(messages)
     expected = [message.subject for message in messages]
     assert signal_log.subjects("pre_send") == expected
@@ -68,7 +68,7 @@ def test_concurrency_one_is_strictly_sequential(mailtrap_server, scale_backend, 
         signal_log.events.append(("http", request.json()["subject"], "server"))
 
     mailtrap_server.handler = handler
-    scale_backend(send_concurrency=1).send_messages([new_message(n) for n in range(3)])
+    scale_backend(send_concurrency=1).send_messages([make_message(n) for n in range(3)])
     assert [(signal, subject) for signal, subject, _ in signal_log.events] == [
         (step, f"message {n}") for n in range(3) for step in ("pre_send", "http", "post_send")
     ]
@@ -84,7 +84,7 @@ def test_single_message_is_sent_in_callers_thread(mailtrap_server, scale_backend
         return exchange(payload, message)
 
     backend.exchange = spy
-    assert backend.send_messages([new_message()]) == 1
+    assert backend.send_messages([make_message()]) == 1
     assert threads == [threading.current_thread()]
 
 
@@ -98,7 +98,7 @@ def test_first_failure_is_raised_after_calls_in_flight_finish(mailtrap_server, s
         return Reply(status=500) if number == 1 else Reply()
 
     mailtrap_server.handler = handler
-    messages = [new_message(n) for n in range(12)]
+    messages = [make_message(n) for n in range(12)]
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(send_concurrency=4).send_messages(messages)
     error = raised.value
@@ -125,7 +125,7 @@ def test_earliest_failing_message_wins(mailtrap_server, scale_backend):
         return Reply(status=400 if number == 0 else 500)
 
     mailtrap_server.handler = handler
-    messages = [new_message(n) for n in range(2)]
+    messages = [make_message(n) for n in range(2)]
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(send_concurrency=2).send_messages(messages)
     assert raised.value.status_code == 400
@@ -138,7 +138,7 @@ def test_fail_silently_only_leaves_failed_messages_uncounted(mailtrap_server, sc
         return Reply(status=400) if message_number(request) in (2, 5) else Reply()
 
     mailtrap_server.handler = handler
-    messages = [new_message(n) for n in range(8)]
+    messages = [make_message(n) for n in range(8)]
     with pytest.warns(DeprecationWarning):
         backend = scale_backend(send_concurrency=4, fail_silently=True)
     assert backend.send_messages(messages) == 6
@@ -156,7 +156,7 @@ def test_error_in_pre_send_stops_sending_and_is_raised(mailtrap_server, scale_ba
 
     pre_send.connect(refuse_third, weak=False)
     try:
-        messages = [new_message(n) for n in range(10)]
+        messages = [make_message(n) for n in range(10)]
         with pytest.raises(ValueError, match="no third message") as raised:
             scale_backend(send_concurrency=4).send_messages(messages)
     finally:
@@ -177,7 +177,7 @@ def test_cancelled_messages_are_neither_sent_nor_unsent(mailtrap_server, scale_b
     mailtrap_server.reply(Reply(), Reply(status=400))
     pre_send.connect(cancel_first, weak=False)
     try:
-        messages = [new_message(n) for n in range(3)]
+        messages = [make_message(n) for n in range(3)]
         with pytest.raises(AnymailError) as raised:
             scale_backend(send_concurrency=1).send_messages(messages)
     finally:
@@ -191,7 +191,7 @@ def test_connection_errors_keep_the_requests_exception_type(scale_backend):
 
     backend = scale_backend(api_url=f"http://127.0.0.1:{free_port()}/api/", retry_attempts=1)
     with pytest.raises(requests.ConnectionError) as raised:
-        backend.send_messages([new_message(n) for n in range(3)])
+        backend.send_messages([make_message(n) for n in range(3)])
     assert isinstance(raised.value, AnymailAPIError)
     assert "Error posting to http://127.0.0.1:" in str(raised.value)
 
@@ -233,7 +233,7 @@ def test_backends_that_do_not_opt_in_stay_sequential(settings):
     backend = TestBackend()
     assert backend.send_concurrency == 1
     mail.outbox = []
-    messages = [new_message(n) for n in range(20)]
+    messages = [make_message(n) for n in range(20)]
     assert backend.send_messages(messages) == 20
     assert mail.outbox == messages
     assert [m.anymail_status.message_id for m in messages] == list(range(20))

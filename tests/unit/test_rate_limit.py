@@ -12,7 +12,7 @@ from anymail.exceptions import AnymailConfigurationError
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
 )
 
@@ -149,7 +149,7 @@ def test_every_api_call_waits_for_the_limiter(mailtrap_server, scale_backend):
     backend = scale_backend(batch_messages=False, send_concurrency=3)
     backend.rate_limiter = CountingLimiter()
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "0"}))
-    assert backend.send_messages([new_message(n) for n in range(5)]) == 5
+    assert backend.send_messages([make_message(n) for n in range(5)]) == 5
     assert len(waits) == mailtrap_server.calls == 6  # five messages, one retry
 
 

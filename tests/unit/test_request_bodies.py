@@ -15,13 +15,13 @@ from tests.support.mailtrap_server import Reply
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
 )
 
 
 def with_attachment(size: int, number: int = 0) -> object:
-    message = new_message(number)
+    message = make_message(number)
     message.attach("data.bin", os.urandom(size), "application/octet-stream")
     return message
 
@@ -115,7 +115,7 @@ def test_payload_attachment_content_compares_as_base64(settings):
     from anymail.backends.mailtrap import EmailBackend, MailtrapPayload
 
     settings.ANYMAIL = {"MAILTRAP_API_TOKEN": TOKEN}
-    message = new_message()
+    message = make_message()
     message.attach("a.txt", b"hello", "text/plain")
     payload = MailtrapPayload(message, {}, EmailBackend())
     assert payload.data["attachments"][0]["content"] == b64encode(b"hello").decode()

@@ -17,7 +17,7 @@ from tests.support.mailtrap_server import MailtrapServer, Reply, free_port
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
     mailtrap_server_fixture,
-    new_message,
+    make_message,
     scale_backend_fixture,
 )
 
@@ -67,7 +67,7 @@ def retrying_backend(scale_backend, fake_time):
 
 def test_429_is_retried_after_retry_after_seconds(mailtrap_server, retrying_backend, fake_time):
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "7"}))
-    message = new_message()
+    message = make_message()
     assert retrying_backend().send_messages([message]) == 1
     assert mailtrap_server.calls == 2
     assert fake_time.sleeps == [7.0]
@@ -77,7 +77,7 @@ def test_429_is_retried_after_retry_after_seconds(mailtrap_server, retrying_back
 def test_429_retry_after_http_date(mailtrap_server, retrying_backend, fake_time):
     when = datetime.fromtimestamp(NOW + 4, tz=timezone.utc)
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": format_datetime(when, True)}))
-    assert retrying_backend().send_messages([new_message()]) == 1
+    assert retrying_backend().send_messages([make_message()]) == 1
     assert fake_time.sleeps == [4.0]
 
 
@@ -86,7 +86,7 @@ def test_429_without_retry_after_backs_off_exponentially(
 ):
     mailtrap_server.reply(Reply(status=429), Reply(status=429), Reply(status=429))
     backend = retrying_backend(retry_attempts=4, retry_backoff=0.5, retry_max_time=60)
-    assert backend.send_messages([new_message()]) == 1
+    assert backend.send_messages([make_message()]) == 1
     assert fake_time.sleeps == [0.5, 1.0, 2.0]
 
 
@@ -101,7 +101,7 @@ def test_jitter_spreads_the_backoff():
 def test_attempts_exhausted_raises_the_last_answer(mailtrap_server, retrying_backend):
     mailtrap_server.reply(*[Reply(status=429)] * 3)
     with pytest.raises(AnymailRequestsAPIError) as raised:
-        retrying_backend().send_messages([new_message()])
+        retrying_backend().send_messages([make_message()])
     assert raised.value.status_code == 429
     assert raised.value.attempts == 3
     assert "gave up after 3 attempts" in str(raised.value)
@@ -118,7 +118,7 @@ def test_connect_failure_is_retried(scale_backend, fake_time):
     servers: list[MailtrapServer] = []
     fake_time.on_sleep = lambda: servers.append(MailtrapServer(port))  # comes up while we wait
     try:
-        assert backend.send_messages([new_message()]) == 1
+        assert backend.send_messages([make_message()]) == 1
     finally:
         for server in servers:
             server.stop()
@@ -133,7 +133,7 @@ def test_connect_failure_keeps_the_error_contract(scale_backend, fake_time):
         backend.retry_policy, sleep=fake_time.sleep, clock=fake_time.clock
     )
     with pytest.raises(requests.ConnectionError) as raised:
-        backend.send_messages([new_message()])
+        backend.send_messages([make_message()])
     error = raised.value
     assert isinstance(error, AnymailRequestsAPIError)
     assert str(error).startswith(f"Error posting to {url}send:")
@@ -146,7 +146,7 @@ def test_connect_failure_keeps_the_error_contract(scale_backend, fake_time):
 def test_server_errors_are_not_retried_by_default(mailtrap_server, retrying_backend, status):
     mailtrap_server.reply(Reply(status=status))
     with pytest.raises(AnymailAPIError) as raised:
-        retrying_backend().send_messages([new_message()])
+        retrying_backend().send_messages([make_message()])
     assert raised.value.status_code == status
     assert raised.value.attempts == 1
     assert "gave up" not in str(raised.value)
@@ -156,23 +156,23 @@ def test_server_errors_are_not_retried_by_default(mailtrap_server, retrying_back
 def test_server_errors_are_retried_when_opted_in(mailtrap_server, retrying_backend, fake_time):
     mailtrap_server.reply(Reply(status=500), Reply(status=503))
     backend = retrying_backend(retry_on_server_errors=True)
-    assert backend.send_messages([new_message()]) == 1
+    assert backend.send_messages([make_message()]) == 1
     assert mailtrap_server.calls == 3
 
 
 def test_dropped_connection_may_have_been_accepted(mailtrap_server, retrying_backend):
     mailtrap_server.reply(Reply(drop=True))
     with pytest.raises(requests.ConnectionError):
-        retrying_backend().send_messages([new_message()])
+        retrying_backend().send_messages([make_message()])
     assert mailtrap_server.calls == 1
     mailtrap_server.reply(Reply(drop=True))
-    assert retrying_backend(retry_on_server_errors=True).send_messages([new_message()]) == 1
+    assert retrying_backend(retry_on_server_errors=True).send_messages([make_message()]) == 1
 
 
 def test_total_time_cap_stops_retrying(mailtrap_server, retrying_backend, fake_time):
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "30"}))
     with pytest.raises(AnymailAPIError) as raised:
-        retrying_backend(retry_max_time=10).send_messages([new_message()])
+        retrying_backend(retry_max_time=10).send_messages([make_message()])
     assert "would exceed the retry time limit of 10 s" in str(raised.value)
     assert fake_time.sleeps == []
     assert mailtrap_server.calls == 1
@@ -181,14 +181,14 @@ def test_total_time_cap_stops_retrying(mailtrap_server, retrying_backend, fake_t
 def test_time_spent_counts_against_the_cap(mailtrap_server, retrying_backend, fake_time):
     mailtrap_server.reply(*[Reply(status=429, headers={"Retry-After": "4"})] * 5)
     with pytest.raises(AnymailAPIError):
-        retrying_backend(retry_attempts=10, retry_max_time=10).send_messages([new_message()])
+        retrying_backend(retry_attempts=10, retry_max_time=10).send_messages([make_message()])
     assert fake_time.sleeps == [4.0, 4.0]  # a third wait would pass 10 s
 
 
 def test_retries_are_logged_without_secrets(mailtrap_server, retrying_backend, caplog):
     mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "1"}))
     with caplog.at_level(logging.WARNING, logger="anymail.retry"):
-        retrying_backend().send_messages([new_message()])
+        retrying_backend().send_messages([make_message()])
     [record] = caplog.records
     assert record.name == "anymail.retry"
     assert "HTTP 429" in record.getMessage()
@@ -199,7 +199,7 @@ def test_retries_are_logged_without_secrets(mailtrap_server, retrying_backend, c
 def test_a_single_attempt_disables_retries(mailtrap_server, retrying_backend):
     mailtrap_server.reply(Reply(status=429))
     with pytest.raises(AnymailAPIError):
-        retrying_backend(retry_attempts=1).send_messages([new_message()])
+        retrying_backend(retry_attempts=1).send_messages([make_message()])
     assert mailtrap_server.calls == 1
 
 
