@@ -9,10 +9,10 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from requests import HTTPError
 
 try:
-    from django.core.mail import InvalidMailer as _DjangoInvalidMailer
+    from django.core.mail import InvalidMailer
 except ImportError:  # Django < 6.1
 
-    class _DjangoInvalidMailer(ImproperlyConfigured):  # type: ignore[no-redef]
+    class InvalidMailer(ImproperlyConfigured):  # type: ignore[no-redef]
         """Stand-in for Django 6.1's InvalidMailer (accepts and ignores alias)."""
 
         def __init__(self, *args: Any, alias: str | None = None) -> None:
@@ -139,7 +139,7 @@ class AnymailConfigurationError(ImproperlyConfigured):
     """Anymail is misconfigured. Deliberately not an AnymailError: never silenced."""
 
 
-class AnymailInvalidMailer(AnymailConfigurationError, _DjangoInvalidMailer):
+class AnymailInvalidMailer(AnymailConfigurationError, InvalidMailer):
     """A MAILERS entry's OPTIONS are wrong or incomplete."""
 
     def __init__(self, *args: Any, alias: str | None = None) -> None:

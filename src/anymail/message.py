@@ -63,9 +63,9 @@ class AnymailStatus:
         self.esp_response: Any = None
 
     def __repr__(self) -> str:
-        details = []
-        if self.status:
-            details.append(f"status={_sorted_set_repr(self.status)}")
+        status = self.status
+        shown_status = _sorted_set_repr(status) if isinstance(status, set) else repr(status)
+        details = [f"status={shown_status}"]  # always shown, even when None
         if self.message_id:
             message_id = self.message_id
             shown = (

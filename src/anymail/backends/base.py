@@ -56,6 +56,8 @@ class AnymailBaseBackend(BaseEmailBackend):
             "idna_encoder", esp_name=self.esp_name, kwargs=kwargs, default=None
         ) or get_anymail_setting("idna_encoder", default="idna2008")
         self.idna_encoder = resolve_idna_encoder(encoder_setting, alias=kwargs.get("alias"))
+        # Django 6.1's base class sets alias (None outside MAILERS); older ones don't
+        self.alias: str | None = kwargs.get("alias")
         super().__init__(**kwargs)
         # After super(): Django < 6.1's base (and its console backend) resets fail_silently
         self.fail_silently = fail_silently
