@@ -176,4 +176,4 @@ def test_serialization_error_fails_only_that_message(mailtrap_server, scale_back
     assert raised.value.sent_messages == []  # the batch holding message 0 never started
     assert raised.value.unsent_messages == messages
     assert mailtrap_server.calls == 0
-    assert "Decimal is not JSON serializable" in str(raised.value)
+    assert "Object of type 'Decimal' is not JSON serializable" in str(raised.value)

@@ -363,5 +363,5 @@ def test_unserializable_data(mailtrap_api, mailtrap_backend, new_message, attrs)
     )
     assert isinstance(error, TypeError)
     assert str(error).startswith(SERIALIZATION_TEXT)
-    assert "Decimal is not JSON serializable" in str(error)
+    assert "Object of type 'Decimal' is not JSON serializable" in str(error)
     assert mailtrap_api.calls == []

@@ -138,7 +138,7 @@ def encode_json(data: Any) -> JSONParts:
         if isinstance(value, Base64Content):
             contents.append(value)
             return f"{_MARKER_TOKEN}{len(contents) - 1}@@"
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        raise TypeError(f"Object of type '{type(value).__name__}' is not JSON serializable")
 
     text = json.dumps(data, default=placeholder)
     if not contents:

@@ -177,7 +177,7 @@ class MailtrapPayload(RequestsPayload):
         return [recipient["email"] for recipient in self.data.get(recipient_type, [])]
 
     def address(self, email: EmailAddress) -> dict[str, str]:
-        return email.as_dict(idna_encode=self.idna_encode)
+        return email.as_dict(idna_encode=self.backend.idna_encoder)
 
     # -- serialization ----------------------------------------------------------------------
 
@@ -254,7 +254,8 @@ class MailtrapPayload(RequestsPayload):
             if any(email.uses_eai for email in emails):
                 self.unsupported_feature("EAI with multiple reply_to addresses")
             self.data.setdefault("headers", {})["Reply-To"] = ", ".join(
-                email.format(use_rfc2047=True, idna_encode=self.idna_encode) for email in emails
+                email.format(use_rfc2047=True, idna_encode=self.backend.idna_encoder)
+                for email in emails
             )
 
     def set_extra_headers(self, headers: dict[str, Any]) -> None:
