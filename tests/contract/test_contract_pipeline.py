@@ -1014,3 +1014,96 @@ def test_anymail_message_status_type(test_settings: Any) -> None:
     msg = AnymailMessage("s", "b", "from@example.com", ["to@example.com"])
     msg.send()
     assert msg.anymail_status.message_id == 0 or isinstance(msg.anymail_status.message_id, int)
+
+
+# -- additional edge cases ---------------------------------------------------------------
+
+
+def test_pre_send_first_exception_stops_dispatch(
+    test_settings: Any, message: Any, receiver: Any
+) -> None:
+    receiver(pre_send, raises=ValueError("first"))
+    later = receiver(pre_send)
+    with pytest.raises(ValueError):
+        message().send()
+    assert later.calls == []
+
+
+def test_lazy_string_reply_to_type_error(test_settings: Any, message: Any) -> None:
+    msg = message()
+    msg.reply_to = gettext_lazy("r@example.com")
+    with pytest.raises(TypeError) as info:
+        msg.send()
+    assert str(info.value) == '"reply_to" attribute must be a list or other iterable'
+
+
+def test_close_swallows_request_exception_with_fail_silently(mailtrap_backend: Any) -> None:
+    backend = quiet_fail_silently(mailtrap_backend)
+    backend.open()
+    with mock.patch.object(backend.session, "close", side_effect=requests.RequestException("x")):
+        backend.close()
+    assert backend.session is None
+
+
+def test_close_raises_request_exception_without_fail_silently(mailtrap_backend: Any) -> None:
+    backend = mailtrap_backend()
+    backend.open()
+    with (
+        mock.patch.object(backend.session, "close", side_effect=requests.RequestException("x")),
+        pytest.raises(requests.RequestException),
+    ):
+        backend.close()
+    assert backend.session is None
+
+
+def test_open_swallows_creation_error_with_fail_silently(mailtrap_backend: Any) -> None:
+    backend = quiet_fail_silently(mailtrap_backend)
+    with mock.patch.object(type(backend), "create_session", side_effect=OSError("x")):
+        assert backend.open() is False
+    assert backend.session is None
+
+
+def test_http_429_raises_api_error(mailtrap_backend: Any, mocked: Any, message: Any) -> None:
+    # retry_attempts=1: the project retries 429 by design (docs/sending-at-scale.md)
+    mocked.add(responses.POST, SEND_URL, json={"errors": ["Too many"]}, status=429)
+    with pytest.raises(AnymailRequestsAPIError) as info:
+        mailtrap_backend(retry_attempts=1).send_messages([message()])
+    assert info.value.status_code == 429
+    assert "Mailtrap API response 429" in str(info.value)
+    assert len(mocked.calls) == 1
+
+
+def test_mime_part_attachment_keeps_its_content_type(test_settings: Any, message: Any) -> None:
+    from email.mime.text import MIMEText
+
+    part = MIMEText("hi", "plain", "iso-8859-1")
+    part.add_header("Content-Disposition", "attachment", filename="x.txt")
+    msg = message()
+    msg.attach(part)
+    (attachment,) = params_for(msg)["attachments"]
+    assert attachment.content_type == 'text/plain; charset="iso-8859-1"'
+    assert attachment.name == "x.txt"
+    assert attachment.inline is False
+
+
+def test_send_at_naive_uses_current_timezone(test_settings: Any, message: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone as dj_timezone
+
+    with dj_timezone.override("America/New_York"):
+        params = params_for(message(send_at=datetime(2030, 6, 1, 12, 0)))
+        day = params_for(message(send_at=date(2030, 6, 1)))["send_at"]
+    expected = datetime(2030, 6, 1, 12, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert params["send_at"] == expected
+    assert day == datetime(2030, 6, 1, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_requests_timeout_none(mailtrap_backend: Any) -> None:
+    assert mailtrap_backend(requests_timeout=None).timeout is None
+
+
+def test_only_bcc_recipient_is_sent(test_settings: Any, message: Any) -> None:
+    assert params_for(message(to=[], bcc=["b@example.com"]))["bcc"][0].addr_spec == (
+        "b@example.com"
+    )

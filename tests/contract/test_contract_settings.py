@@ -382,3 +382,26 @@ def test_mailers_test_backend(settings: Any) -> None:
     msg = AnymailMessage("s", "b", "from@example.com", ["to@example.com"], tags=["t"])
     assert backend.send_messages([msg]) == 1
     assert mail.outbox[-1].anymail_test_params["tags"] == ["t"]
+
+
+@mailers_only
+def test_unknown_kwargs_without_alias_warn_and_are_ignored(mailtrap_settings: Any) -> None:
+    from django.utils.deprecation import RemovedInDjango2028Warning
+
+    with pytest.warns(RemovedInDjango2028Warning, match="bogus"):
+        backend = make_backend(bogus=1)
+    assert not hasattr(backend, "bogus")
+
+
+@mailers_only
+def test_mailers_fail_silently_option_is_consumed(settings: Any) -> None:
+    settings.ANYMAIL = {}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": MAILTRAP_BACKEND,
+            "OPTIONS": {"api_token": "t", "fail_silently": True},
+        }
+    }
+    with pytest.warns(DeprecationWarning, match="drop support for fail_silently"):
+        backend = mail.mailers["default"]
+    assert backend.fail_silently is True
