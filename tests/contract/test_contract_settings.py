@@ -405,3 +405,36 @@ def test_mailers_fail_silently_option_is_consumed(settings: Any) -> None:
     with pytest.warns(DeprecationWarning, match="drop support for fail_silently"):
         backend = mail.mailers["default"]
     assert backend.fail_silently is True
+
+
+@mailers_only
+def test_mailers_get_connection_ignores_unknown_kwargs(settings: Any) -> None:
+    settings.ANYMAIL = {}
+    settings.MAILERS = MAILERS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        connection = mail.get_connection(username="u", password="p", bogus=1)
+    assert connection.alias == "default"
+    assert connection.api_token == "opt-token"
+
+
+@mailers_only
+def test_mailers_send_mail_through_mailtrap(settings: Any, mocked: Any) -> None:
+    from .conftest import ok_send, sent_json
+
+    settings.ANYMAIL = {}
+    settings.MAILERS = MAILERS
+    ok_send(mocked, ["id1"])
+    assert mail.send_mail("Hi", "Body", "from@example.com", ["to@example.com"]) == 1
+    assert sent_json(mocked)["subject"] == "Hi"
+    assert mocked.calls[0].request.headers["Api-Token"] == "opt-token"
+
+
+def test_send_mail_through_mailtrap_email_backend(mailtrap_settings: Any, mocked: Any) -> None:
+    from .conftest import ok_send, sent_json
+
+    ok_send(mocked, ["id1"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert mail.send_mail("Hi", "Body", "from@example.com", ["to@example.com"]) == 1
+    assert sent_json(mocked)["subject"] == "Hi"
