@@ -198,9 +198,9 @@ class AnymailInboundMessage(EmailMessage):
         """This attachment as a Django uploaded file (e.g. to save in a FileField)."""
         if "Content-Disposition" not in self:
             return None
-        return SimpleUploadedFile(
-            self.get_filename() or "", self.get_content_bytes(), self.get_content_type()
-        )
+        # No filename ⇒ name None, which Django accepts (it rejects ""); the stubs say str.
+        filename = cast(str, self.get_filename())
+        return SimpleUploadedFile(filename, self.get_content_bytes(), self.get_content_type())
 
     def _attached_message(self) -> AnymailInboundMessage:
         payload = self.get_payload()
