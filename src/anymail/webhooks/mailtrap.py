@@ -152,6 +152,7 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
     signing_secret_name = "inbound_secret"
     # Class attributes allow as_view(api_token=..., api_url=..., ...):
     inbound_secret: str | None = None
+    api_token: str | None = None
     api_url: str | None = None
     download_chunk_size: int | None = None
 
@@ -159,6 +160,7 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
     def __init__(self, **kwargs: Any) -> None:
         esp_name = self.esp_name
         token = get_anymail_setting("api_token", esp_name=esp_name, kwargs=kwargs, allow_bare=True)
+        self.api_token = token
         self._auth = _BearerAuth(token)
         api_url = get_anymail_setting(
             "api_url", esp_name=esp_name, kwargs=kwargs, default=DEFAULT_INBOUND_API_URL
@@ -175,11 +177,6 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
             "requests_timeout", default=DEFAULT_REQUESTS_TIMEOUT
         )
         super().__init__(**kwargs)
-
-    @property
-    def api_token(self) -> str:
-        """The token (kept inside the auth object so it never shows up in reprs or locals)."""
-        return self._auth.token
 
     def parse_events(self, request: HttpRequest) -> list[AnymailInboundEvent]:
         """Check all entries, then fetch each real message (the UI's sample fetches nothing)."""
