@@ -671,3 +671,25 @@ def test_as_uploaded_file_round_trip() -> None:
         "text/csv",
         b"a,b",
     )
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        "from_email",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "text",
+        "html",
+        "attachments",
+        "inlines",
+        "content_id_map",
+    ],
+)
+def test_properties_are_read_only(prop: str) -> None:
+    message = M.construct(subject="s", text="t")
+    with pytest.raises(AttributeError):
+        setattr(message, prop, "changed")
