@@ -161,7 +161,6 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
         esp_name = self.esp_name
         token = get_anymail_setting("api_token", esp_name=esp_name, kwargs=kwargs, allow_bare=True)
         self.api_token = token
-        self._auth = _BearerAuth(token)
         api_url = get_anymail_setting(
             "api_url", esp_name=esp_name, kwargs=kwargs, default=DEFAULT_INBOUND_API_URL
         )
@@ -208,7 +207,11 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
             f"/messages/{quote(message_id, safe='')}"
         )
         with self._request_errors("fetch", event_id):
-            response = requests.get(url, auth=self._auth, timeout=self.requests_timeout)
+            response = requests.get(
+                url,
+                headers={"Authorization": f"Bearer {self.api_token}"},
+                timeout=self.requests_timeout,
+            )
             response.raise_for_status()
         try:
             message_data = response.json()
@@ -250,20 +253,6 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
                 response=err.response,
                 esp_name=self.esp_name,
             ) from None
-
-
-class _BearerAuth(requests.auth.AuthBase):
-    """Adds `Authorization: Bearer <token>` at send time; its repr hides the token."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "<Mailtrap API token>"
 
 
 def _as_secret_list(value: Any) -> list[bytes]:
