@@ -65,44 +65,12 @@ def mailtrap_backend(mailtrap_settings: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def message() -> Callable[..., Any]:
-    from anymail.message import AnymailMessage
-
-    def make(**kwargs: Any) -> Any:
-        fields: dict[str, Any] = {
-            "subject": "Subject",
-            "body": "Body",
-            "from_email": "from@example.com",
-            "to": ["to@example.com"],
-            **kwargs,
-        }
-        return AnymailMessage(**fields)
-
-    return make
-
-
-class Recorder:
-    def __init__(self, raises: BaseException | None = None) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.raises = raises
-        self.__qualname__ = "Recorder"  # send_robust() logs receivers by qualname
-
-    def __call__(self, sender: Any, **kwargs: Any) -> None:
-        self.calls.append({"sender": sender, **kwargs})
-        if self.raises is not None:
-            raise self.raises
+def message(new_message: Callable[..., Any]) -> Callable[..., Any]:
+    """Factory: an AnymailMessage with sender, one recipient, subject and body (tests/conftest)."""
+    return new_message
 
 
 @pytest.fixture
-def receiver() -> Iterator[Callable[..., Recorder]]:
-    connected: list[tuple[Any, Recorder]] = []
-
-    def connect(signal: Any, raises: BaseException | None = None) -> Recorder:
-        rec = Recorder(raises)
-        signal.connect(rec, weak=False)
-        connected.append((signal, rec))
-        return rec
-
-    yield connect
-    for signal, rec in connected:
-        signal.disconnect(rec)
+def receiver(connect_receiver: Callable[..., Any]) -> Callable[..., Any]:
+    """Factory: connect a recording receiver to a signal for the test (tests/conftest)."""
+    return connect_receiver
