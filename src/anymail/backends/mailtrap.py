@@ -163,12 +163,15 @@ class MailtrapPayload(RequestsPayload):
             "Accept": "application/json",
         }
         super().__init__(message, defaults, backend, headers=headers)
-        self.is_batch_send = self.is_batch()
+
+    @property
+    def is_batch_send(self) -> bool:
+        """Sent to /api/batch (base + one request per `to`), not /api/send."""
+        return self.is_batch()
 
     def __repr__(self) -> str:
         # Never show the Api-Token header. Errors raised mid-walk carry a partial payload.
-        batch = getattr(self, "is_batch_send", None)
-        return f"<MailtrapPayload keys={sorted(self.data)!r} batch={batch}>"
+        return f"<MailtrapPayload keys={sorted(self.data)!r} batch={self.is_batch_send}>"
 
     def get_api_endpoint(self) -> str:
         return self.backend.api_endpoint("batch" if self.is_batch_send else "send")

@@ -59,6 +59,8 @@ class BasePayload:
         self.defaults = defaults
         self.backend = backend
         self.esp_name = backend.esp_name
+        # Decided once, before the hooks run (init_payload may need it)
+        self._is_batch = any(self._is_set(attr) for attr in BATCH_ATTRS)
         self.init_payload()
         self._walk()
 
@@ -163,9 +165,17 @@ class BasePayload:
             else:
                 self.add_alternative(content, mimetype)
 
+    def _is_set(self, attr: str) -> bool:
+        """Whether `attr` has an effective value, without resolving (or copying) it."""
+        value = getattr(self.message, attr, UNSET)
+        default = self.defaults.get(attr, UNSET)
+        if default is UNSET or default is None:
+            return value is not None and value is not UNSET
+        return combine(attr, default, value) is not UNSET
+
     def is_batch(self) -> bool:
         """A batch send (one message per `to`) when any merge_* attribute is set, even {}."""
-        return any(self._value(attr) is not UNSET for attr in BATCH_ATTRS)
+        return self._is_batch
 
     def unsupported_feature(self, feature: str) -> None:
         """Raise AnymailUnsupportedFeature, unless the user chose to ignore those."""
