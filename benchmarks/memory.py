@@ -42,7 +42,7 @@ def _measure(send: object) -> dict[str, float]:
 def large(api_url: str, streaming: bool = True) -> dict[str, float]:
     """One message with a 20 MB attachment."""
     if not streaming:
-        from anymail.backends import json_body
+        from anymail.sending import json_body
 
         json_body.STREAM_THRESHOLD = 1 << 62  # the plain str body, for comparison
     sender = backend(api_url)

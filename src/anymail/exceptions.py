@@ -135,6 +135,13 @@ class AnymailWebhookValidationFailure(AnymailError, SuspiciousOperation):
     """A webhook call failed authentication or validation (answers HTTP 400)."""
 
 
+class AnymailWebhookPayloadError(AnymailWebhookValidationFailure):
+    """An authenticated request whose body is malformed; answered 400 with the reason as text.
+
+    The reason names the problem (e.g. a missing field), never echoes secrets.
+    """
+
+
 class AnymailConfigurationError(ImproperlyConfigured):
     """Anymail is misconfigured. Deliberately not an AnymailError: never silenced."""
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from anymail.backends import mailtrap_batch
 from anymail.exceptions import AnymailAPIError
+from anymail.mailtrap import batching
 from tests.support.mailtrap_server import MailtrapServer, Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
@@ -119,7 +119,7 @@ def test_calls_hold_at_most_500_entries(mailtrap_server, scale_backend):
 
 
 def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(mailtrap_batch, "MAX_BATCH_BYTES", 3000)
+    monkeypatch.setattr(batching, "MAX_BATCH_BYTES", 3000)
     messages = [make_message(n, body="x" * 900) for n in range(7)]
     assert scale_backend(batch_messages=True, send_concurrency=1).send_messages(messages) == 7
     paths = [request.path for request in mailtrap_server.requests]
@@ -129,7 +129,7 @@ def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeyp
 
 
 def test_lone_leftover_message_goes_to_send(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(mailtrap_batch, "MAX_BATCH_REQUESTS", 2)
+    monkeypatch.setattr(batching, "MAX_BATCH_REQUESTS", 2)
     scale_backend(batch_messages=True, send_concurrency=1).send_messages(
         [make_message(n) for n in range(3)]
     )

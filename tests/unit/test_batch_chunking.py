@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from anymail.backends import mailtrap_batch
 from anymail.exceptions import AnymailAPIError
+from anymail.mailtrap import batching
 from tests.support.mailtrap_server import Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
@@ -57,7 +57,7 @@ def test_one_call_keeps_the_classic_body(mailtrap_server, scale_backend):
 
 
 def test_size_limit_splits_calls(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(mailtrap_batch, "MAX_BATCH_BYTES", 4000)
+    monkeypatch.setattr(batching, "MAX_BATCH_BYTES", 4000)
     message = merge_message(40, body="x" * 1000)
     assert scale_backend(send_concurrency=1).send_messages([message]) == 1
     assert mailtrap_server.calls > 1

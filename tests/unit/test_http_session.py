@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anymail.backends.http_session import AnymailSession
+from anymail.sending.http_session import AnymailSession
 
 
 def test_environment_proxies_are_honoured_and_read_once(monkeypatch):

@@ -7,8 +7,8 @@ import threading
 import django
 import pytest
 
-from anymail.backends.rate_limit import RateLimiter, parse_rate_limit, shared_rate_limiter
 from anymail.exceptions import AnymailConfigurationError
+from anymail.sending.rate_limit import RateLimiter, parse_rate_limit, shared_rate_limiter
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
     mailtrap_server_fixture,
@@ -124,7 +124,7 @@ def test_off_by_default(settings):
 
 def test_registry_does_not_keep_the_token():
     shared_rate_limiter("Mailtrap secret-token-xyz", 2, 1.0)
-    from anymail.backends import rate_limit
+    from anymail.sending import rate_limit
 
     assert all("secret-token-xyz" not in key[0] for key in rate_limit._registry)
 

@@ -10,7 +10,7 @@ from base64 import b64encode
 import pytest
 import responses
 
-from anymail.backends.json_body import STREAM_THRESHOLD, JSONStream, encode_json
+from anymail.sending.json_body import STREAM_THRESHOLD, JSONStream, encode_json
 from tests.support.mailtrap_server import Reply
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,
@@ -88,7 +88,7 @@ def test_streamed_body_is_byte_identical_to_the_plain_body():
         "n": [1, 2.5, None, True],
     }
     contents = [os.urandom(STREAM_THRESHOLD + 7), os.urandom(5)]
-    from anymail.backends.json_body import Base64Content
+    from anymail.sending.json_body import Base64Content
 
     for entry, content in zip(data["attachments"], contents, strict=True):
         entry["content"] = Base64Content(content)
@@ -123,7 +123,7 @@ def test_payload_attachment_content_compares_as_base64(settings):
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 196_607, 196_608, 196_609])
 def test_chunked_base64_matches_b64encode(size):
-    from anymail.backends.json_body import Base64Content
+    from anymail.sending.json_body import Base64Content
 
     content = os.urandom(size)
     assert b"".join(Base64Content(content).chunks()) == b64encode(content)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from anymail.backends.retry import RetryPolicy, retry_after
 from anymail.exceptions import AnymailAPIError, AnymailRequestsAPIError
+from anymail.sending.retry import RetryPolicy, retry_after
 from tests.support.mailtrap_server import MailtrapServer, Reply, free_port
 from tests.support.sending import (  # noqa: F401 (fixtures)
     TOKEN,

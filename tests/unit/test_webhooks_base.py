@@ -9,13 +9,13 @@ import pytest
 from django.test import Client, RequestFactory
 
 from anymail.exceptions import AnymailInsecureWebhookWarning, AnymailWebhookValidationFailure
+from anymail.mailtrap.webhook_body import decode_entries, require_fields
 from anymail.signals import AnymailTrackingEvent, tracking
 from anymail.webhooks.base import (
     AnymailBaseWebhookView,
     AnymailWebhookPayloadError,
     get_request_basic_auth,
 )
-from anymail.webhooks.json_payload import decode_entries, require_fields
 from tests.unit.conftest import (
     MAILTRAP_TRACKING_URL,
     WEBHOOK_BASIC_AUTH,

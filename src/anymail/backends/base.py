@@ -16,12 +16,12 @@ from ..exceptions import (
     AnymailRecipientsRefused,
 )
 from ..message import AnymailRecipientStatus, AnymailStatus
+from ..sending.defaults import effective_send_defaults
+from ..sending.delivery import Packer
+from ..sending.engine import SendRun
+from ..sending.payload import BasePayload
 from ..settings import get_anymail_setting
 from ..signals import post_send, pre_send
-from .concurrency import SendRun
-from .defaults import effective_send_defaults
-from .delivery import Packer
-from .payload import BasePayload
 
 __all__ = ["AnymailBaseBackend", "BasePayload"]
 
@@ -74,7 +74,7 @@ class AnymailBaseBackend(BaseEmailBackend):
         """Send messages; return how many the ESP accepted.
 
         Backends that opt in (`send_concurrency` > 1) make their HTTP calls in parallel;
-        everything else still happens in this thread, in message order (see concurrency.py).
+        everything else still happens in this thread, in message order (sending/engine.py).
         On a failure the error raised carries `sent_messages` and `unsent_messages`.
         """
         if not email_messages:

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-from urllib.parse import urljoin
 
 import requests
 from django.core.mail import EmailMessage
 
-from .._version import __version__
-from ..exceptions import AnymailRequestsAPIError, AnymailSerializationError
+from ..exceptions import AnymailRequestsAPIError
+from ..sending.debug import log_exchange
+from ..sending.http_caller import CallAttempts, HttpCaller
+from ..sending.http_session import USER_AGENT, AnymailSession
+from ..sending.rate_limit import RateLimiter, shared_rate_limiter
+from ..sending.request_payload import RequestsPayload
+from ..sending.retry import RetryPolicy
+from ..sending.scale_settings import read_scale_settings
 from ..settings import get_anymail_setting
 from .base import AnymailBaseBackend
-from .debug import log_exchange
-from .http_session import AnymailSession
-from .json_body import JSONParts, JSONStream, encode_json
-from .payload import BasePayload
-from .rate_limit import RateLimiter, shared_rate_limiter
-from .retry import Decision
-from .scale_settings import read_scale_settings
 
-USER_AGENT = f"anymail-mailtrap/{__version__} {requests.utils.default_user_agent()}"
-
-retry_logger = logging.getLogger("anymail.retry")
+__all__ = ["USER_AGENT", "AnymailRequestsBackend", "RequestsPayload", "detach_request_body"]
 
 
 class AnymailRequestsBackend(AnymailBaseBackend):
@@ -43,12 +38,30 @@ class AnymailRequestsBackend(AnymailBaseBackend):
         )
         scale = read_scale_settings(self.esp_name, kwargs, self.default_send_concurrency)
         self.send_concurrency = scale.send_concurrency
-        self.retry_policy = scale.retry
         super().__init__(**kwargs)
-        self.rate_limiter: RateLimiter | None = None
+        #: Makes every API call of this backend: retries and rate limit (sending/http_caller).
+        self.caller = HttpCaller(self.esp_name, scale.retry)
         if scale.rate_limit is not None:
             self.rate_limiter = shared_rate_limiter(self.rate_limit_scope(), *scale.rate_limit)
         self.session: requests.Session | None = None
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """When and how often a failed API call is tried again (MAILTRAP_RETRY_*)."""
+        return self.caller.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, policy: RetryPolicy) -> None:
+        self.caller.retry_policy = policy
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """Shared by every backend that sends with the same token (MAILTRAP_RATE_LIMIT)."""
+        return self.caller.rate_limiter
+
+    @rate_limiter.setter
+    def rate_limiter(self, limiter: RateLimiter | None) -> None:
+        self.caller.rate_limiter = limiter
 
     def rate_limit_scope(self) -> str:
         """What the ESP counts calls against (backends sharing it share one rate limiter)."""
@@ -94,69 +107,33 @@ class AnymailRequestsBackend(AnymailBaseBackend):
         if self.session is None:
             raise RuntimeError("Anymail backend has no open session: use send_messages()")
         params = payload.get_request_params(self.api_url)
-        policy = self.retry_policy
-        started = policy.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            response, error = self._attempt(params, rewind=attempt > 1)
-            if error is None and 200 <= response.status_code <= 299:
-                return detach_request_body(response)
-            decision = policy.decide(attempt, started, response, error)
-            if decision.delay is None:
-                break
-            retry_logger.warning(
-                "%s API call to %s failed (%s); retrying in %.2f s (attempt %d of %d)",
-                self.esp_name,
-                params.get("url", ""),
-                decision.problem,
-                decision.delay,
-                attempt + 1,
-                policy.attempts,
-            )
-            policy.sleep(decision.delay)
-        if error is not None:
-            raise self._transport_error(error, params, payload, message, attempt, decision)
-        response = detach_request_body(response)
+        outcome = self.caller.call(self.session, params)
+        if outcome.error is not None:
+            raise self._transport_error(outcome, params, payload, message)
+        response = detach_request_body(outcome.response)
+        if outcome.decision is None:
+            return response
         try:
             self.raise_for_status(response, payload, message)
         except AnymailRequestsAPIError as err:
-            err.attempts = attempt
-            if decision.gave_up:
-                err.args = (f"{self.esp_name} API call {decision.gave_up}.", *err.args)
+            err.attempts = outcome.attempts
+            if outcome.gave_up:
+                err.args = (f"{self.esp_name} API call {outcome.gave_up}.", *err.args)
             raise
         return response
 
-    def _attempt(
-        self, params: dict[str, Any], rewind: bool
-    ) -> tuple[Any, requests.RequestException | None]:
-        """One HTTP call (after waiting for the rate limiter): (response, None) or (None, err)."""
-        if rewind and isinstance(params.get("data"), JSONStream):
-            params["data"].restart()
-        if self.rate_limiter is not None:
-            self.rate_limiter.acquire()
-        assert self.session is not None
-        try:
-            return self.session.request(**params), None
-        except requests.RequestException as err:
-            return None, err
-
     def _transport_error(
-        self,
-        error: requests.RequestException,
-        params: dict[str, Any],
-        payload: Any,
-        message: EmailMessage,
-        attempts: int,
-        decision: Decision,
+        self, outcome: CallAttempts, params: dict[str, Any], payload: Any, message: EmailMessage
     ) -> AnymailRequestsAPIError:
+        error = outcome.error
+        assert error is not None
         # An error that is both an Anymail error and the original requests type
         error_class = type("AnymailRequestsAPIError", (AnymailRequestsAPIError, type(error)), {})
         text = [f"Error posting to {params.get('url', '')}:"]
-        if decision.gave_up:
-            text.append(f"({decision.gave_up})")
+        if outcome.gave_up:
+            text.append(f"({outcome.gave_up})")
         anymail_error = error_class(*text, email_message=message, payload=payload, backend=self)
-        anymail_error.attempts = attempts
+        anymail_error.attempts = outcome.attempts
         anymail_error.__cause__ = error
         return anymail_error
 
@@ -187,62 +164,6 @@ class AnymailRequestsBackend(AnymailBaseBackend):
             f"<{type(self).__module__}.{type(self).__qualname__} "
             f"esp_name={self.esp_name!r} api_url={self.api_url!r}>"
         )
-
-
-class RequestsPayload(BasePayload):
-    """A payload that becomes one `requests` call."""
-
-    def __init__(
-        self,
-        message: EmailMessage,
-        defaults: Any,
-        backend: AnymailRequestsBackend,
-        method: str = "POST",
-        params: Any = None,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-        files: Any = None,
-        auth: Any = None,
-    ) -> None:
-        self.method = method
-        self.params = params
-        self.data = data
-        self.headers = headers if headers is not None else {}
-        self.files = files
-        self.auth = auth
-        super().__init__(message, defaults, backend)
-
-    def get_api_endpoint(self) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must implement get_api_endpoint")
-
-    def get_request_params(self, api_url: str) -> dict[str, Any]:
-        """The keyword arguments for `Session.request`."""
-        return dict(
-            method=self.method,
-            url=urljoin(api_url, self.get_api_endpoint()),
-            params=self.params,
-            data=self.serialize_data(),
-            headers=self.headers,
-            files=self.files,
-            auth=self.auth,
-            timeout=self.backend.timeout,  # type: ignore[attr-defined]
-        )
-
-    def serialize_data(self) -> Any:
-        return self.data
-
-    def serialize_json(self, data: Any) -> str | JSONStream:
-        """The JSON request body: a str, or a `JSONStream` when it is large."""
-        return self.encode_json(data).body()
-
-    def encode_json(self, data: Any) -> JSONParts:
-        """JSON-encode, turning unserializable values into AnymailSerializationError."""
-        try:
-            return encode_json(data)
-        except TypeError as err:
-            raise AnymailSerializationError(
-                orig_err=err, email_message=self.message, payload=self, backend=self.backend
-            ) from None
 
 
 def detach_request_body(response: Any) -> Any:

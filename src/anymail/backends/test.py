@@ -18,8 +18,8 @@ from ..addresses import EmailAddress
 from ..attachments import Attachment
 from ..exceptions import AnymailAPIError
 from ..message import AnymailRecipientStatus
+from ..sending.payload import BasePayload
 from .base import AnymailBaseBackend
-from .payload import BasePayload
 
 __all__ = ["EmailBackend", "TestPayload"]
 

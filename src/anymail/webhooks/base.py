@@ -25,7 +25,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import AnymailInsecureWebhookWarning, AnymailWebhookValidationFailure
+from ..exceptions import (
+    AnymailInsecureWebhookWarning,
+    AnymailWebhookPayloadError,
+    AnymailWebhookValidationFailure,
+)
 from ..settings import get_anymail_setting
 from ..signals import AnymailEvent
 
@@ -45,13 +49,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("anymail.webhooks")
-
-
-class AnymailWebhookPayloadError(AnymailWebhookValidationFailure):
-    """An authenticated request whose body is malformed; answered 400 with the reason as text.
-
-    The reason names the problem (e.g. a missing field), never echoes secrets.
-    """
 
 
 class AnymailCoreWebhookView(View):

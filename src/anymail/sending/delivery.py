@@ -4,7 +4,7 @@ and how the results become statuses again.
 Usually one message is one call (`MessageDelivery`). An ESP adapter may group several
 messages into one call (automatic batching) or spread one message over several calls
 (a very large merge batch) by providing its own `Packer` and `Delivery` classes. The
-engine in `concurrency.py` runs the calls, possibly in worker threads, and hands the
+engine in `engine.py` runs the calls, possibly in worker threads, and hands the
 results back to `Delivery.complete` in the caller's thread, in message order.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.mail import EmailMessage
 
 if TYPE_CHECKING:
-    from .base import AnymailBaseBackend
+    from .pipeline import MessagePipeline
 
 
 class Ticket:
@@ -77,7 +77,7 @@ class Delivery:
 class MessageDelivery(Delivery):
     """One message, one call: the classic pipeline."""
 
-    def __init__(self, backend: AnymailBaseBackend, ticket: Ticket) -> None:
+    def __init__(self, backend: MessagePipeline, ticket: Ticket) -> None:
         self.backend = backend
         self.tickets = [ticket]
 
@@ -102,7 +102,7 @@ class MessageDelivery(Delivery):
 class Packer:
     """Turns prepared messages into deliveries, in order. The default: one call each."""
 
-    def __init__(self, backend: AnymailBaseBackend) -> None:
+    def __init__(self, backend: MessagePipeline) -> None:
         self.backend = backend
 
     def add(self, ticket: Ticket) -> list[Delivery]:

@@ -27,7 +27,7 @@ from ..exceptions import AnymailError
 from .delivery import CallResult, Delivery, Packer, Ticket
 
 if TYPE_CHECKING:
-    from .base import AnymailBaseBackend
+    from .pipeline import MessagePipeline
 
 #: Completed calls waiting for an earlier, slower one are kept up to this many windows.
 BACKLOG_WINDOWS = 4
@@ -55,7 +55,7 @@ class _Started:
 class SendRun:
     """One send_messages call through the engine."""
 
-    def __init__(self, backend: AnymailBaseBackend, window: int, packer: Packer) -> None:
+    def __init__(self, backend: MessagePipeline, window: int, packer: Packer) -> None:
         self.backend = backend
         self.window = max(1, window)
         self.packer = packer

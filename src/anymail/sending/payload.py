@@ -17,7 +17,7 @@ from ..exceptions import AnymailUnsupportedFeature
 from .defaults import combine, force_non_lazy
 
 if TYPE_CHECKING:
-    from .base import AnymailBaseBackend
+    from .pipeline import PayloadOwner
 
 BATCH_ATTRS = ("merge_data", "merge_metadata", "merge_headers")
 
@@ -53,7 +53,7 @@ class BasePayload:
     """Walks a message's features in a fixed order; ESP adapters override the hooks."""
 
     def __init__(
-        self, message: EmailMessage, defaults: Mapping[str, Any], backend: AnymailBaseBackend
+        self, message: EmailMessage, defaults: Mapping[str, Any], backend: PayloadOwner
     ) -> None:
         self.message = message
         self.defaults = defaults

@@ -19,11 +19,14 @@ from urllib.parse import urljoin
 
 from ..exceptions import AnymailRequestsAPIError
 from ..message import AnymailRecipientStatus
-from .delivery import CallResult, Delivery, MessageDelivery, Outcomes, Packer, Ticket
-from .json_body import JSONParts, JSONStream
+from ..sending.delivery import CallResult, Delivery, MessageDelivery, Outcomes, Packer, Ticket
+from ..sending.json_body import JSONParts, JSONStream
+from .payload import RECIPIENT_TYPES
+from .responses import MailtrapResponseParser
 
 if TYPE_CHECKING:
-    from .mailtrap import EmailBackend, MailtrapPayload
+    from ..backends.mailtrap import EmailBackend
+    from .payload import MailtrapPayload
 
 MAX_BATCH_REQUESTS = 500
 MAX_BATCH_BYTES = 50_000_000
@@ -82,7 +85,7 @@ class BatchCallPayload:
     def get_request_params(self, api_url: str) -> dict[str, Any]:
         return dict(
             method="POST",
-            url=urljoin(api_url, self.backend.api_endpoint("batch")),
+            url=urljoin(api_url, self.backend.client.send_endpoint("batch")),
             params=None,
             data=self.body.body(),
             headers=self.headers,
@@ -160,8 +163,6 @@ class AutoBatchDelivery(Delivery):
 
     def send(self) -> tuple[Any, list[Statuses | Exception]]:
         """POST the batch and parse each entry's answer (runs in a worker thread)."""
-        from .mailtrap import MailtrapResponseParser
-
         first = self.tickets[0]
         response = self.backend.post_to_esp(self.call, first.message)  # type: ignore[arg-type]
         parsed = self.backend.deserialize_json_response(response, self.call, first.message)
@@ -177,8 +178,6 @@ class AutoBatchDelivery(Delivery):
         ]
 
     def _entry_statuses(self, ticket: Ticket, answer: Any, response: Any) -> Statuses | Exception:
-        from .mailtrap import RECIPIENT_TYPES, MailtrapResponseParser
-
         payload: MailtrapPayload = ticket.payload
         emails = [email for kind in RECIPIENT_TYPES for email in payload.recipient_emails(kind)]
         parser = MailtrapResponseParser(self.backend, payload, ticket.message, response)
@@ -244,8 +243,6 @@ class MergeChunksDelivery(Delivery):
 
     def _caller(self, body: JSONParts, entries: range) -> Callable[[], Any]:
         def send() -> tuple[Any, Statuses]:
-            from .mailtrap import MailtrapResponseParser
-
             ticket = self.tickets[0]
             label = f"to[{entries.start}:{entries.stop}] of {len(self.to_emails)} recipients"
             call = BatchCallPayload(ticket.payload, body, label)

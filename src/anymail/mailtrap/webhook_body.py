@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from .base import AnymailWebhookPayloadError
+from ..exceptions import AnymailWebhookPayloadError
 
 __all__ = ["decode_entries", "epoch_to_datetime", "require_event_name", "require_fields"]
 

@@ -14,6 +14,11 @@ from typing import Any
 import requests
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
+from .._version import __version__
+
+#: Names this project and its version (some APIs block requests without an ordinary UA).
+USER_AGENT = f"anymail-mailtrap/{__version__} {requests.utils.default_user_agent()}"
+
 _MAX_CACHED_URLS = 32
 
 
