@@ -26,9 +26,12 @@ class AnymailError(Exception):
     """Base of every error Anymail raises while sending (swallowed by fail_silently)."""
 
     response: Any
-    #: Set on the error send_messages raises: which of its messages went out, which did not.
+    #: Set on the error send_messages raises: which of its messages went out (sent), which
+    #: surely did not (unsent: safe to send again), and which may have (unknown: the request
+    #: went out but no answer came back; sending again may duplicate them).
     sent_messages: list[Any] | None = None
     unsent_messages: list[Any] | None = None
+    unknown_messages: list[Any] | None = None
     #: API calls made (including retries) before giving up, when the error is an API failure.
     attempts: int | None = None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import EmulatorConfig
-from .faults import FaultSpecError, parse_rule
+from .faults import FaultSpecError, parse_rules
 
 DEFAULT_PORT = 8025
 DEFAULT_DB = "mailtrap-emulator.sqlite3"
@@ -81,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="SPEC",
-        help="e.g. 429:every=3:retry_after=2, 500:p=0.1, 503:first=2, drop:every=5",
+        help="repeatable; e.g. 429:p=0.1:retry_after=0-1, 500:p=0.01, 503:first=2, "
+        "drop:every=5 (dropped before storing), drop_after_store:p=0.01 (stored, then dropped)",
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the faults' random choices (default 0: runs repeat)",
     )
     parser.add_argument("--log-level", default="warning")
 
@@ -110,8 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     """An EmulatorConfig from parsed serve options (fault specs are checked here)."""
-    for spec in args.fault:
-        parse_rule(spec)
+    parse_rules(args.fault)
     config = EmulatorConfig(
         host=args.host,
         port=args.port,
@@ -123,6 +130,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         webhook_format=args.webhook_format,
         latency_ms=args.latency_ms,
         faults=args.fault,
+        fault_seed=args.fault_seed,
         webhook_max_attempts=args.webhook_attempts,
         webhook_backoff_ms=args.webhook_backoff_ms,
     )

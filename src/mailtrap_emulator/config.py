@@ -29,6 +29,8 @@ class EmulatorConfig:
     latency_ms: int = 0
     #: Fault rules, as CLI specs ("429:every=3") or dicts; see faults.py.
     faults: list[Any] = field(default_factory=list)
+    #: Seed of the fault rules' random choices (probabilities, Retry-After ranges).
+    fault_seed: int = 0
     webhook_max_attempts: int = 5
     webhook_backoff_ms: int = 200
     webhook_backoff_max_ms: int = 5000

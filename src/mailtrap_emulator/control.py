@@ -105,7 +105,8 @@ async def stats(request: Request) -> JSONResponse:
 
 
 async def faults(request: Request) -> JSONResponse:
-    """GET the faults; POST `{"latency_ms": N, "faults": [...]}` sets them; DELETE clears."""
+    """GET the faults; POST `{"latency_ms": N, "faults": [...], "seed": S}` sets them;
+    DELETE clears."""
     current = _emulator(request).faults
     if request.method == "POST":
         body = await _json_object(request)
@@ -115,7 +116,10 @@ async def faults(request: Request) -> JSONResponse:
         try:
             if not isinstance(rules, list):
                 raise FaultSpecError("'faults' must be a list")
-            current.configure(int(body.get("latency_ms") or 0), rules)
+            seed = body.get("seed")
+            current.configure(
+                int(body.get("latency_ms") or 0), rules, None if seed is None else int(seed)
+            )
         except (FaultSpecError, TypeError, ValueError) as error:
             return _error(400, str(error))
     elif request.method == "DELETE":

@@ -35,7 +35,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.store = Store(self.config.db_path)
-        self.faults = Faults(self.config.latency_ms, self.config.faults)
+        self.faults = Faults(self.config.latency_ms, self.config.faults, self.config.fault_seed)
         self.dispatcher = WebhookDispatcher(
             max_attempts=self.config.webhook_max_attempts,
             backoff_s=self.config.webhook_backoff_ms / 1000,

@@ -1,4 +1,13 @@
-"""Fault injection on the send/batch endpoints: latency, 429, 5xx and dropped connections."""
+"""Fault injection on the send/batch endpoints: latency, 429, 5xx and dropped connections.
+
+Fault kinds:
+
+* `"429"` and 5xx statuses (`"500"`, `"503"`, ...): answered instead of the API, nothing stored.
+* `"drop"`: the connection is closed before the request is handled, nothing stored.
+* `"drop_after_store"`: the request is handled as usual (valid messages are stored, delivery
+  webhooks fire), then the connection is closed without the answer: the client cannot tell
+  whether its messages were sent.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +24,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 TRANSPORT_KEY = "mailtrap_emulator.transport"
 SENDING_PATH = re.compile(r"^(/bulk)?/api/(send|batch)(/\d+)?/?$")
 ERROR_TEXTS = {429: "Rate limit exceeded", 500: "Internal server error"}
+DROP = "drop"
+DROP_AFTER_STORE = "drop_after_store"
+#: Probabilities may add up to 1 plus this much (rounding of decimal fractions).
+_PROBABILITY_SLACK = 1e-9
 
 
 class FaultSpecError(ValueError):
@@ -23,23 +36,38 @@ class FaultSpecError(ValueError):
 
 @dataclass
 class FaultRule:
-    """Fail requests with `kind` (an HTTP status, or "drop") on a schedule."""
+    """Fail requests with `kind` (an HTTP status, "drop" or "drop_after_store") on a schedule.
+
+    A 429 carries `Retry-After: retry_after`, or a whole number of seconds drawn uniformly
+    from `retry_after`..`retry_after_max` (inclusive) when `retry_after_max` is set.
+    """
 
     kind: str
     every: int | None = None
     probability: float | None = None
     first: int | None = None
     retry_after: int = 1
+    retry_after_max: int | None = None
     seen: int = field(default=0, compare=False)
 
-    def fires(self, rng: random.Random) -> bool:
-        """Count one request and say whether this rule fails it."""
+    def fires(self, draw: float, band_start: float = 0.0) -> bool:
+        """Count one request and say whether this rule fails it.
+
+        `draw` is the request's random number in [0, 1); a probability rule fires when it
+        falls into the rule's band `[band_start, band_start + probability)`.
+        """
         self.seen += 1
         if self.first is not None and self.seen <= self.first:
             return True
         if self.every and self.seen % self.every == 0:
             return True
-        return bool(self.probability) and rng.random() < (self.probability or 0)
+        return bool(self.probability) and band_start <= draw < band_start + (self.probability or 0)
+
+    def pick_retry_after(self, rng: random.Random) -> int:
+        """The Retry-After seconds for one 429."""
+        if self.retry_after_max is None:
+            return self.retry_after
+        return rng.randint(self.retry_after, self.retry_after_max)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view, as `POST /_emulator/faults` accepts it."""
@@ -48,12 +76,49 @@ class FaultRule:
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.kind == "429":
-            data["retry_after"] = self.retry_after
+            if self.retry_after_max is None:
+                data["retry_after"] = self.retry_after
+            else:
+                data["retry_after"] = f"{self.retry_after}-{self.retry_after_max}"
         return data
 
 
+def _kind(value: Any) -> str:
+    kind = str(value).strip().lower()
+    if kind in (DROP, DROP_AFTER_STORE) or (
+        kind.isdigit() and (kind == "429" or (len(kind) == 3 and kind.startswith("5")))
+    ):
+        return kind
+    raise FaultSpecError(
+        f"fault kind must be 429, a 5xx status, {DROP!r} or {DROP_AFTER_STORE!r}, not {kind!r}"
+    )
+
+
+def _retry_after(value: Any) -> tuple[int, int | None]:
+    """`2` -> fixed 2 s; `"0-3"` or `[0, 3]` -> 0 to 3 s."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise FaultSpecError(f"retry_after range must be [min, max], not {value!r}")
+        low, high = (int(v) for v in value)
+    elif isinstance(value, str) and "-" in value.strip().lstrip("-"):
+        low_text, _, high_text = value.strip().partition("-")
+        low, high = int(low_text), int(high_text)
+    else:
+        return _non_negative(int(value), "retry_after"), None
+    _non_negative(low, "retry_after")
+    if high < low:
+        raise FaultSpecError(f"retry_after range {low}-{high} goes backwards")
+    return low, (high if high > low else None)
+
+
+def _non_negative(value: int, name: str) -> int:
+    if value < 0:
+        raise FaultSpecError(f"{name} must not be negative")
+    return value
+
+
 def parse_rule(spec: str | dict[str, Any]) -> FaultRule:
-    """A rule from a CLI spec (`429:every=3:retry_after=2`, `drop:p=0.1`) or a JSON object."""
+    """A rule from a CLI spec (`429:p=0.1:retry_after=0-1`, `drop:p=0.1`) or a JSON object."""
     if isinstance(spec, str):
         kind, *options = spec.strip().split(":")
         data: dict[str, Any] = {"kind": kind}
@@ -66,57 +131,104 @@ def parse_rule(spec: str | dict[str, Any]) -> FaultRule:
         data = dict(spec)
     else:
         raise FaultSpecError(f"fault rule must be a string or an object, not {spec!r}")
-    kind = str(data.pop("kind", data.pop("status", ""))).lower()
-    if kind != "drop" and not (kind.isdigit() and (kind == "429" or kind.startswith("5"))):
-        raise FaultSpecError(f"fault kind must be 429, a 5xx status or 'drop', not {kind!r}")
+    kind = _kind(data.pop("kind", data.pop("status", "")))
     aliases = {"p": "probability", "retry-after": "retry_after", "n": "every"}
     data = {aliases.get(name, name): value for name, value in data.items()}
     unknown = set(data) - {"every", "probability", "first", "retry_after"}
     if unknown:
         raise FaultSpecError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
     try:
+        retry_after, retry_after_max = _retry_after(data.get("retry_after", 1))
         rule = FaultRule(
             kind=kind,
             every=int(data["every"]) if "every" in data else None,
             probability=float(data["probability"]) if "probability" in data else None,
             first=int(data["first"]) if "first" in data else None,
-            retry_after=int(data.get("retry_after", 1)),
+            retry_after=retry_after,
+            retry_after_max=retry_after_max,
         )
+    except FaultSpecError:
+        raise
     except (TypeError, ValueError) as error:
         raise FaultSpecError(f"invalid fault option value: {error}") from error
+    if rule.every is not None and rule.every < 1:
+        raise FaultSpecError("every must be at least 1")
+    if rule.first is not None:
+        _non_negative(rule.first, "first")
+    if rule.probability is not None and not 0 <= rule.probability <= 1:
+        raise FaultSpecError("probability must be between 0 and 1")
     if rule.every is None and rule.probability is None and rule.first is None:
         rule.every = 1  # no schedule given: fail every request
     return rule
 
 
+def parse_rules(specs: list[Any]) -> list[FaultRule]:
+    """Several rules; their probabilities are shares of the requests, so at most 1 in total."""
+    rules = [parse_rule(spec) for spec in specs]
+    total = sum(rule.probability or 0 for rule in rules)
+    if total > 1 + _PROBABILITY_SLACK:
+        raise FaultSpecError(f"fault probabilities add up to {total:g}, more than 1")
+    return rules
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to do to one request: the rule's kind, and for a 429 its Retry-After."""
+
+    kind: str
+    retry_after: int = 1
+
+
 class Faults:
-    """The active fault configuration, changed at runtime by the control API."""
+    """The active fault configuration, changed at runtime by the control API.
+
+    For every request each rule counts the request, and the first rule (in order) that fires
+    wins. Probabilities are disjoint bands of one random number per request, so rules with
+    `p=0.1` and `p=0.01` fail 10 % and 1 % of the requests, never the same one.
+    """
 
     def __init__(self, latency_ms: int = 0, rules: list[Any] | None = None, seed: int = 0) -> None:
         self._lock = threading.Lock()
-        self._rng = random.Random(seed)
-        self.latency_ms = latency_ms
-        self.rules = [parse_rule(rule) for rule in rules or []]
+        self.default_seed = seed
+        self.latency_ms = 0
+        self.rules: list[FaultRule] = []
+        self.seed = seed
         self.injected = 0
+        self.configure(latency_ms, rules or [])
 
-    def configure(self, latency_ms: int, rules: list[Any]) -> None:
-        """Replace the configuration (rules are parsed first, so a bad one changes nothing)."""
-        parsed = [parse_rule(rule) for rule in rules]
+    def configure(self, latency_ms: int, rules: list[Any], seed: int | None = None) -> None:
+        """Replace the configuration (rules are parsed first, so a bad one changes nothing).
+
+        The random generators restart from `seed` (default: the startup seed), so the same
+        configuration fails the same requests every time.
+        """
+        parsed = parse_rules(rules)
+        seed = self.default_seed if seed is None else int(seed)
         with self._lock:
             self.latency_ms = max(0, int(latency_ms))
             self.rules = parsed
+            self.seed = seed
+            self._rng = random.Random(seed)
+            self._retry_after_rng = random.Random(f"{seed}:retry_after")
 
     def clear(self) -> None:
         """No latency, no faults."""
         self.configure(0, [])
 
-    def decide(self) -> FaultRule | None:
+    def decide(self) -> Fault | None:
         """Count a request against every rule; the first rule that fires wins."""
         with self._lock:
-            fired = [rule for rule in self.rules if rule.fires(self._rng)]
-            if fired:
-                self.injected += 1
-            return fired[0] if fired else None
+            draw = self._rng.random() if any(r.probability for r in self.rules) else 1.0
+            band_start = 0.0
+            winner: FaultRule | None = None
+            for rule in self.rules:
+                if rule.fires(draw, band_start) and winner is None:
+                    winner = rule
+                band_start += rule.probability or 0
+            if winner is None:
+                return None
+            self.injected += 1
+            return Fault(winner.kind, winner.pick_retry_after(self._retry_after_rng))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view of the configuration."""
@@ -124,6 +236,7 @@ class Faults:
             return {
                 "latency_ms": self.latency_ms,
                 "faults": [rule.as_dict() for rule in self.rules],
+                "seed": self.seed,
                 "injected": self.injected,
             }
 
@@ -145,16 +258,40 @@ class FaultMiddleware:
             return
         if self.faults.latency_ms:
             await asyncio.sleep(self.faults.latency_ms / 1000)
-        rule = self.faults.decide()
-        if rule is None:
+        fault = self.faults.decide()
+        if fault is None:
             await self.app(scope, receive, send)
+            return
+        if fault.kind == DROP_AFTER_STORE:
+            await self._handle_then_drop(scope, receive)
             return
         # Read the whole request first: closing a socket with unread data sends a TCP reset.
         await _drain_body(receive)
-        if rule.kind == "drop":
+        if fault.kind == DROP:
             await _drop_connection(scope, receive)
         else:
-            await _send_error(send, int(rule.kind), rule.retry_after)
+            await _send_error(send, int(fault.kind), fault.retry_after)
+
+    async def _handle_then_drop(self, scope: dict[str, Any], receive: Any) -> None:
+        """Let the API handle (and store) the request, then hang up instead of answering."""
+        body_read = False
+
+        async def receive_request() -> dict[str, Any]:
+            nonlocal body_read
+            message: dict[str, Any] = await receive()
+            if message["type"] != "http.request" or not message.get("more_body"):
+                body_read = True
+            return message
+
+        async def discard_response(message: dict[str, Any]) -> None:
+            pass
+
+        try:
+            await self.app(scope, receive_request, discard_response)
+        finally:
+            if not body_read:  # e.g. a 401 answered before the body was read
+                await _drain_body(receive)
+            await _drop_connection(scope, receive)
 
 
 async def _drain_body(receive: Any) -> None:

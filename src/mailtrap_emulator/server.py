@@ -135,9 +135,14 @@ class EmulatorServer:
         """Forget messages, webhooks, deliveries and stats; restore startup faults."""
         self._running().reset()
 
-    def set_faults(self, *rules: str | dict[str, Any], latency_ms: int = 0) -> None:
-        """Replace the fault rules, e.g. `set_faults("429:every=2", latency_ms=50)`."""
-        self._running().faults.configure(latency_ms, list(rules))
+    def set_faults(
+        self, *rules: str | dict[str, Any], latency_ms: int = 0, seed: int | None = None
+    ) -> None:
+        """Replace the fault rules, e.g. `set_faults("429:p=0.1:retry_after=0-1", "drop:p=0.01")`.
+
+        The random choices restart from `seed` (default: the startup `fault_seed`).
+        """
+        self._running().faults.configure(latency_ms, list(rules), seed)
 
     def clear_faults(self) -> None:
         """No latency, no faults."""

@@ -144,8 +144,23 @@ def test_debug_api_requests_prints_exchange(
     assert "200" in out
 
 
-def test_first_error_aborts_the_rest(mailtrap_backend: Any, mocked: Any, message: Any) -> None:
+# Deliberate change from the reference (issue 9): a failure that concerns one message no
+# longer stops the others; one every message would meet (401/403, host unreachable) does.
+
+
+def test_one_refused_message_does_not_stop_the_rest(
+    mailtrap_backend: Any, mocked: Any, message: Any
+) -> None:
     mocked.add(responses.POST, SEND_URL, json={"errors": ["bad"], "success": False}, status=400)
+    backend = mailtrap_backend(send_concurrency=1)
+    with pytest.raises(AnymailRequestsAPIError) as raised:
+        backend.send_messages([message(), message()])
+    assert len(mocked.calls) == 2
+    assert len(raised.value.unsent_messages) == 2
+
+
+def test_fatal_error_aborts_the_rest(mailtrap_backend: Any, mocked: Any, message: Any) -> None:
+    mocked.add(responses.POST, SEND_URL, json={"errors": ["Unauthorized"]}, status=401)
     backend = mailtrap_backend(send_concurrency=1)
     with pytest.raises(AnymailRequestsAPIError):
         backend.send_messages([message(), message()])

@@ -1,4 +1,5 @@
-"""The emulator's fault injection against the real backend: 429, 5xx, dropped connections.
+"""The emulator's fault injection against the real backend: 429, 5xx, dropped connections
+(before and after the message was stored).
 
 Retries are disabled (MAILTRAP_RETRY_ATTEMPTS=1) except where a test is about them, so each
 failure is seen exactly as the API gave it.
@@ -92,6 +93,35 @@ def test_dropped_connection_is_not_retried_by_default(
     send_expecting_error(mailtrap_backend(retry_backoff=0.01), message)
     assert_nothing_sent(message, emulator)
     assert emulator.stats()["faults_injected"] == 1
+
+
+def test_connection_dropped_after_storing_raises_api_error_though_mailtrap_has_it(
+    no_retries: Any,
+    mailtrap_backend: Callable[..., Any],
+    emulator: EmulatorServer,
+    new_message: Callable[..., AnymailMessage],
+) -> None:
+    # The unknown outcome: the message went out, but the answer with its ids never came.
+    emulator.set_faults("drop_after_store")
+    message = new_message(subject="Maybe sent")
+    error = send_expecting_error(mailtrap_backend(), message)
+    assert error.status_code is None
+    assert "ConnectionError" in str(error)
+    assert message.anymail_status.message_id is None
+    (stored,) = emulator.messages()
+    assert stored["subject"] == "Maybe sent"
+    assert emulator.stats()["faults_injected"] == 1
+
+
+def test_connection_dropped_after_storing_is_not_sent_twice_by_default(
+    mailtrap_backend: Callable[..., Any],
+    emulator: EmulatorServer,
+    new_message: Callable[..., AnymailMessage],
+) -> None:
+    emulator.set_faults("drop_after_store")
+    send_expecting_error(mailtrap_backend(retry_backoff=0.01), new_message())
+    assert len(emulator.messages()) == 1
+    assert emulator.stats()["requests"]["POST /api/send"] == 1
 
 
 def test_rate_limit_is_retried_by_default_and_then_sent(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from anymail.exceptions import AnymailAPIError
-from anymail.mailtrap import batching
+from anymail.mailtrap import batch_calls
 from tests.support.mailtrap_server import MailtrapServer, Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
@@ -106,8 +106,17 @@ def test_failed_batch_call_fails_all_its_messages(mailtrap_server, scale_backend
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(batch_messages=True).send_messages(messages)
     assert raised.value.status_code == 500
-    assert raised.value.unsent_messages == messages
+    assert raised.value.unknown_messages == messages  # a 5xx may have been accepted
+    assert raised.value.unsent_messages == []
     assert all(message.anymail_status.status is None for message in messages)
+
+
+def test_rate_limited_batch_call_leaves_its_messages_unsent(mailtrap_server, scale_backend):
+    mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "0"}))
+    messages = [make_message(n) for n in range(3)]
+    with pytest.raises(AnymailAPIError) as raised:
+        scale_backend(batch_messages=True, retry_attempts=1).send_messages(messages)
+    assert raised.value.unsent_messages == messages
 
 
 def test_calls_hold_at_most_500_entries(mailtrap_server, scale_backend):
@@ -119,7 +128,7 @@ def test_calls_hold_at_most_500_entries(mailtrap_server, scale_backend):
 
 
 def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(batching, "MAX_BATCH_BYTES", 3000)
+    monkeypatch.setattr(batch_calls, "MAX_BATCH_BYTES", 3000)
     messages = [make_message(n, body="x" * 900) for n in range(7)]
     assert scale_backend(batch_messages=True, send_concurrency=1).send_messages(messages) == 7
     paths = [request.path for request in mailtrap_server.requests]
@@ -129,7 +138,7 @@ def test_calls_stay_under_the_size_limit(mailtrap_server, scale_backend, monkeyp
 
 
 def test_lone_leftover_message_goes_to_send(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(batching, "MAX_BATCH_REQUESTS", 2)
+    monkeypatch.setattr(batch_calls, "MAX_BATCH_REQUESTS", 2)
     scale_backend(batch_messages=True, send_concurrency=1).send_messages(
         [make_message(n) for n in range(3)]
     )
@@ -173,7 +182,7 @@ def test_serialization_error_fails_only_that_message(mailtrap_server, scale_back
     messages[1].esp_extra = {"custom": Decimal("1.5")}
     with pytest.raises(AnymailSerializationError) as raised:
         scale_backend(batch_messages=True).send_messages(messages)
-    assert raised.value.sent_messages == []  # the batch holding message 0 never started
-    assert raised.value.unsent_messages == messages
-    assert mailtrap_server.calls == 0
+    assert raised.value.sent_messages == [messages[0], messages[2]]
+    assert raised.value.unsent_messages == [messages[1]]
+    assert mailtrap_server.calls == 1
     assert "Object of type 'Decimal' is not JSON serializable" in str(raised.value)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from anymail.exceptions import AnymailAPIError
-from anymail.mailtrap import batching
+from anymail.mailtrap import batch_calls
 from tests.support.mailtrap_server import Received, Reply, mailtrap_answer
 from tests.support.sending import (  # noqa: F401 (fixtures)
     mailtrap_server_fixture,
@@ -57,7 +57,7 @@ def test_one_call_keeps_the_classic_body(mailtrap_server, scale_backend):
 
 
 def test_size_limit_splits_calls(mailtrap_server, scale_backend, monkeypatch):
-    monkeypatch.setattr(batching, "MAX_BATCH_BYTES", 4000)
+    monkeypatch.setattr(batch_calls, "MAX_BATCH_BYTES", 4000)
     message = merge_message(40, body="x" * 1000)
     assert scale_backend(send_concurrency=1).send_messages([message]) == 1
     assert mailtrap_server.calls > 1
@@ -87,25 +87,49 @@ def fail_call_containing(email: str, status: int = 500) -> Any:
 def test_failed_call_says_exactly_which_recipients_were_accepted(
     mailtrap_server, scale_backend, signal_log
 ):
-    mailtrap_server.handler = fail_call_containing("r500@example.com")
+    mailtrap_server.handler = fail_call_containing("r500@example.com", status=429)
+    message = merge_message(1200)
+    with pytest.raises(AnymailAPIError) as raised:
+        scale_backend(send_concurrency=1, retry_attempts=1).send_messages([message])
+    error = raised.value
+    assert error.status_code == 429
+    text = str(error)
+    assert "Mailtrap accepted 700 of 1200 recipients" in text
+    assert "Accepted: to[0:500] (r0@example.com ... r499@example.com), to[1000:1200]" in text
+    assert "Not accepted: to[500:1000] (r500@example.com ... r999@example.com)" in text
+    assert error.accepted_recipients == message.to[:500] + message.to[1000:]
+    assert error.unaccepted_recipients == message.to[500:1000]
+    assert error.unknown_recipients == []
+    # part of it went out: not safe to send the whole message again
+    assert error.unknown_messages == [message]
+    assert error.unsent_messages == []
+    # nothing is reported as sent that was not
+    recipients = message.anymail_status.recipients
+    assert {recipients[email].status for email in message.to[:500]} == {"queued"}
+    assert {recipients[email].status for email in message.to[500:1000]} == {"failed"}
+    assert mailtrap_server.calls == 3  # a failure of one call does not stop the others
+    assert signal_log.subjects("post_send") == []
+
+
+def test_chunk_answered_5xx_is_of_unknown_outcome(mailtrap_server, scale_backend):
+    mailtrap_server.handler = fail_call_containing("r500@example.com", status=500)
     message = merge_message(1200)
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(send_concurrency=1).send_messages([message])
     error = raised.value
-    assert error.status_code == 500
-    text = str(error)
-    assert "Mailtrap accepted 500 of 1200 recipients" in text
-    assert "Accepted: to[0:500] (r0@example.com ... r499@example.com)" in text
-    assert "Not accepted: to[500:1200] (r500@example.com ... r1199@example.com)" in text
-    assert error.accepted_recipients == message.to[:500]
-    assert error.unaccepted_recipients == message.to[500:]
-    assert error.unsent_messages == [message]
-    # nothing is reported as sent that was not
-    recipients = message.anymail_status.recipients
-    assert {recipients[email].status for email in message.to[:500]} == {"queued"}
-    assert {recipients[email].status for email in message.to[500:]} == {"failed"}
+    assert "Unknown outcome: to[500:1000] (r500@example.com ... r999@example.com)" in str(error)
+    assert error.unknown_recipients == message.to[500:1000]
+    assert error.unaccepted_recipients == []
+    assert error.unknown_messages == [message]
+
+
+def test_chunks_stop_after_a_fatal_failure(mailtrap_server, scale_backend):
+    mailtrap_server.handler = fail_call_containing("r500@example.com", status=401)
+    message = merge_message(1200)
+    with pytest.raises(AnymailAPIError) as raised:
+        scale_backend(send_concurrency=1).send_messages([message])
     assert mailtrap_server.calls == 2  # the third call never started
-    assert signal_log.subjects("post_send") == []
+    assert raised.value.unaccepted_recipients == message.to[500:]
 
 
 def test_concurrent_partial_failure_reports_what_the_server_took(mailtrap_server, scale_backend):
@@ -121,8 +145,8 @@ def test_concurrent_partial_failure_reports_what_the_server_took(mailtrap_server
         if "r1000@example.com" not in [e["to"][0]["email"] for e in request.json()["requests"]]
     }
     assert set(error.accepted_recipients) == answered
-    assert sorted(error.accepted_recipients + error.unaccepted_recipients) == sorted(message.to)
-    assert "r1000@example.com" in error.unaccepted_recipients
+    assert sorted(error.accepted_recipients + error.unknown_recipients) == sorted(message.to)
+    assert "r1000@example.com" in error.unknown_recipients  # a 503 may have been accepted
 
 
 def test_connection_failure_of_a_chunk_keeps_the_error_contract(mailtrap_server, scale_backend):

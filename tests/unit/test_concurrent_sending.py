@@ -104,14 +104,37 @@ def test_first_failure_is_raised_after_calls_in_flight_finish(mailtrap_server, s
     error = raised.value
     assert error.status_code == 500
     assert error.email_message is messages[1]
+    # a 500 concerns one message: the others all went out
+    assert error.sent_messages == messages[:1] + messages[2:]
+    assert error.unknown_messages == [messages[1]]  # a 5xx may have been accepted
+    assert error.unsent_messages == []
+    assert mailtrap_server.calls == len(messages)
+    for message in error.sent_messages:
+        assert message.anymail_status.status == {"queued"}
+    assert messages[1].anymail_status.status is None
+
+
+def test_fatal_failure_stops_new_calls_after_calls_in_flight_finish(mailtrap_server, scale_backend):
+    four_in_flight = threading.Barrier(4, timeout=10)
+
+    def handler(request: Received) -> Reply:
+        number = message_number(request)
+        if number < 4:
+            four_in_flight.wait()
+        return Reply(status=401) if number == 1 else Reply()
+
+    mailtrap_server.handler = handler
+    messages = [make_message(n) for n in range(12)]
+    with pytest.raises(AnymailAPIError) as raised:
+        scale_backend(send_concurrency=4).send_messages(messages)
+    error = raised.value
+    assert error.status_code == 401
     # messages 0, 2 and 3 were in flight: they finished and count as sent
     assert all(messages[n] in error.sent_messages for n in (0, 2, 3))
     assert messages[1] in error.unsent_messages
     # every message is accounted for, in the caller's order, and new calls stopped
     assert sorted(error.sent_messages + error.unsent_messages, key=messages.index) == messages
     assert mailtrap_server.calls < len(messages)
-    for message in error.sent_messages:
-        assert message.anymail_status.status == {"queued"}
     for message in error.unsent_messages:
         assert message.anymail_status.status is None
 
@@ -129,7 +152,8 @@ def test_earliest_failing_message_wins(mailtrap_server, scale_backend):
     with pytest.raises(AnymailAPIError) as raised:
         scale_backend(send_concurrency=2).send_messages(messages)
     assert raised.value.status_code == 400
-    assert raised.value.unsent_messages == messages
+    assert raised.value.unsent_messages == [messages[0]]
+    assert raised.value.unknown_messages == [messages[1]]
     assert raised.value.sent_messages == []
 
 

@@ -115,13 +115,22 @@ def test_session_closed_even_when_send_fails(sessions, mailtrap_api, new_message
     assert sessions.closed == sessions.created
 
 
-def test_first_error_aborts_remaining_messages(mailtrap_api, new_message):
+def test_fatal_error_aborts_remaining_messages(mailtrap_api, new_message):
     # Sequential sending; with concurrency, calls already in flight also finish
     # (tests/unit/test_concurrent_sending.py)
-    mailtrap_api.reply({"success": False}, status=500)
+    mailtrap_api.reply({"success": False, "errors": ["Unauthorized"]}, status=401)
     with pytest.raises(requests.HTTPError):
         EmailBackend(send_concurrency=1).send_messages([new_message(), new_message()])
     assert len(mailtrap_api.calls) == 1
+
+
+def test_server_error_for_one_message_does_not_stop_the_next(mailtrap_api, new_message):
+    mailtrap_api.reply({"success": False}, status=500)
+    messages = [new_message(), new_message()]
+    with pytest.raises(requests.HTTPError) as raised:
+        EmailBackend(send_concurrency=1).send_messages(messages)
+    assert len(mailtrap_api.calls) == 2
+    assert raised.value.unknown_messages == messages  # a 5xx may have been accepted
 
 
 @pytest.mark.parametrize("messages", [[], None], ids=["empty-list", "none"])

@@ -242,12 +242,33 @@ def test_returns_number_of_messages_sent(backend: Any, new_message: Any) -> None
     assert backend.send_messages([new_message(), new_message(), new_message()]) == 3
 
 
-def test_first_error_aborts_remaining_messages(backend: Any, new_message: Any) -> None:
+def test_one_failed_message_does_not_stop_the_rest(backend: Any, new_message: Any) -> None:
     failing = new_message(subject="fails")
     failing.anymail_test_response = AnymailAPIError("boom")
-    with pytest.raises(AnymailAPIError):
-        backend.send_messages([new_message(subject="one"), failing, new_message(subject="never")])
-    assert [m.subject for m in mail.outbox] == ["one", "fails"]
+    later = new_message(subject="later")
+    with pytest.raises(AnymailAPIError) as raised:
+        backend.send_messages([new_message(subject="one"), failing, later])
+    assert [m.subject for m in mail.outbox] == ["one", "fails", "later"]
+    assert raised.value.unsent_messages == [failing]
+    assert later in raised.value.sent_messages
+
+
+def test_post_send_error_aborts_remaining_messages_and_counts_as_sent(
+    backend: Any, new_message: Any
+) -> None:
+    def broken_receiver(sender: Any, message: Any, **kwargs: Any) -> None:
+        if message.subject == "fails":
+            raise RuntimeError("bug in a receiver")
+
+    failing = new_message(subject="fails")
+    post_send.connect(broken_receiver, weak=False)
+    try:
+        with pytest.raises(RuntimeError) as raised:
+            backend.send_messages([new_message(subject="one"), failing, new_message(subject="x")])
+    finally:
+        post_send.disconnect(broken_receiver)
+    assert [m.subject for m in mail.outbox] == ["one", "fails"]  # a bug repeats: stop
+    assert failing in raised.value.sent_messages  # the ESP has it: not safe to send again
 
 
 def test_status_replaced_by_fresh_object_each_attempt(backend: Any, new_message: Any) -> None:

@@ -19,6 +19,7 @@ from ..message import AnymailRecipientStatus, AnymailStatus
 from ..sending.defaults import effective_send_defaults
 from ..sending.delivery import Packer
 from ..sending.engine import SendRun
+from ..sending.outcomes import Outcome, mark
 from ..sending.payload import BasePayload
 from ..settings import get_anymail_setting
 from ..signals import post_send, pre_send
@@ -130,7 +131,11 @@ class AnymailBaseBackend(BaseEmailBackend):
         if recipient_status is None:
             recipient_status = self.parse_recipient_status(response, payload, message)
         status.set_recipient_status(recipient_status)
-        self.run_post_send(message)
+        try:
+            self.run_post_send(message)
+        except Exception as error:
+            mark(error, Outcome.SENT)  # the ESP has it: sending again would duplicate it
+            raise
         self.check_recipient_status(message, payload, response)
 
     def run_pre_send(self, message: EmailMessage) -> bool:

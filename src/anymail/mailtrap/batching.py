@@ -7,20 +7,20 @@ One batch call carries at most 500 entries and 50 MB (MAILTRAP_API.md §3, §10.
   each entry's answer becomes that message's status. An entry Mailtrap refused fails its
   message (statuses "failed", an error for the send) without affecting the others.
 * A merge batch (any merge_* attribute) for more than 500 `to` recipients, or larger than
-  50 MB, is split into consecutive calls; their statuses merge into the message's one
-  anymail_status. If a call fails, the error names exactly which recipients were accepted.
+  50 MB, is split into consecutive calls (merge_chunks.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 from ..exceptions import AnymailRequestsAPIError
-from ..message import AnymailRecipientStatus
 from ..sending.delivery import CallResult, Delivery, MessageDelivery, Outcomes, Packer, Ticket
-from ..sending.json_body import JSONParts, JSONStream
+from ..sending.json_body import JSONParts
+from . import batch_calls
+from .batch_calls import BatchCallPayload, Bin, Statuses
+from .merge_chunks import MergeChunksDelivery
 from .payload import RECIPIENT_TYPES
 from .responses import MailtrapResponseParser
 
@@ -28,77 +28,7 @@ if TYPE_CHECKING:
     from ..backends.mailtrap import EmailBackend
     from .payload import MailtrapPayload
 
-MAX_BATCH_REQUESTS = 500
-MAX_BATCH_BYTES = 50_000_000
-
 _AUTO_PREFIX, _AUTO_SUFFIX = '{"requests": [', "]}"
-_SEPARATOR = ", "
-
-Statuses = dict[str, AnymailRecipientStatus]
-
-
-class _Bin:
-    """Fills one batch call: counts entries and bytes against Mailtrap's limits."""
-
-    def __init__(self, fixed: int) -> None:
-        self.fixed = fixed
-        self.count = 0
-        self.size = fixed
-
-    def fits(self, size: int) -> bool:
-        if self.count == 0:
-            return True  # an oversized single entry still gets its own call
-        return (
-            self.count < MAX_BATCH_REQUESTS
-            and self.size + len(_SEPARATOR) + size <= MAX_BATCH_BYTES
-        )
-
-    def add(self, size: int) -> None:
-        self.size += size + (len(_SEPARATOR) if self.count else 0)
-        self.count += 1
-
-
-def pack(sizes: Sequence[int], fixed: int) -> list[range]:
-    """Consecutive groups of entries, each group within the limits of one call."""
-    groups: list[range] = []
-    start = 0
-    bin_ = _Bin(fixed)
-    for index, size in enumerate(sizes):
-        if not bin_.fits(size):
-            groups.append(range(start, index))
-            start, bin_ = index, _Bin(fixed)
-        bin_.add(size)
-    if start < len(sizes):
-        groups.append(range(start, len(sizes)))
-    return groups
-
-
-class BatchCallPayload:
-    """What one /api/batch call posts for several messages, or for part of one."""
-
-    def __init__(self, payload: MailtrapPayload, body: JSONParts, description: str) -> None:
-        self.backend = payload.backend
-        self.headers = payload.headers
-        self.body = body
-        self.description = description
-
-    def get_request_params(self, api_url: str) -> dict[str, Any]:
-        return dict(
-            method="POST",
-            url=urljoin(api_url, self.backend.client.send_endpoint("batch")),
-            params=None,
-            data=self.body.body(),
-            headers=self.headers,
-            files=None,
-            auth=None,
-            timeout=self.backend.timeout,
-        )
-
-    def serialize_data(self) -> str | JSONStream:
-        return self.body.body()
-
-    def __repr__(self) -> str:  # never shows the Api-Token header
-        return f"<Mailtrap batch call: {self.description}, {self.body.size} bytes>"
 
 
 class MailtrapPacker(Packer):
@@ -109,7 +39,7 @@ class MailtrapPacker(Packer):
     def __init__(self, backend: EmailBackend) -> None:
         super().__init__(backend)
         self.pending: list[Ticket] = []
-        self.bin = _Bin(len(_AUTO_PREFIX) + len(_AUTO_SUFFIX))
+        self.bin = Bin(len(_AUTO_PREFIX) + len(_AUTO_SUFFIX))
 
     def add(self, ticket: Ticket) -> list[Delivery]:
         payload: MailtrapPayload = ticket.payload
@@ -134,14 +64,14 @@ class MailtrapPacker(Packer):
 
     def drop_pending(self) -> list[Ticket]:
         tickets, self.pending = self.pending, []
-        self.bin = _Bin(self.bin.fixed)
+        self.bin = Bin(self.bin.fixed)
         return tickets
 
     def merge_batch_delivery(self, ticket: Ticket) -> Delivery:
         payload: MailtrapPayload = ticket.payload
         fits_one_call = (
-            len(payload.data.get("to", [])) <= MAX_BATCH_REQUESTS
-            and payload.encode_body().size <= MAX_BATCH_BYTES
+            len(payload.data.get("to", [])) <= batch_calls.MAX_BATCH_REQUESTS
+            and payload.encode_body().size <= batch_calls.MAX_BATCH_BYTES
         )
         if fits_one_call:
             return MessageDelivery(self.backend, ticket)
@@ -226,130 +156,3 @@ class AutoBatchDelivery(Delivery):
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             errors = None
         return "; ".join(map(str, errors)) if isinstance(errors, list) else repr(errors)
-
-
-class MergeChunksDelivery(Delivery):
-    """One merge batch message too big for one call: consecutive calls of its entries."""
-
-    def __init__(self, backend: EmailBackend, ticket: Ticket) -> None:
-        self.backend = backend
-        self.tickets = [ticket]
-        payload: MailtrapPayload = ticket.payload
-        self.to_emails = payload.recipient_emails("to")
-        self.chunks = split_merge_batch(payload)
-
-    def calls(self) -> Sequence[Callable[[], Any]]:
-        return [self._caller(body, entries) for body, entries in self.chunks]
-
-    def _caller(self, body: JSONParts, entries: range) -> Callable[[], Any]:
-        def send() -> tuple[Any, Statuses]:
-            ticket = self.tickets[0]
-            label = f"to[{entries.start}:{entries.stop}] of {len(self.to_emails)} recipients"
-            call = BatchCallPayload(ticket.payload, body, label)
-            response = self.backend.post_to_esp(call, ticket.message)  # type: ignore[arg-type]
-            parsed = self.backend.deserialize_json_response(response, call, ticket.message)
-            parser = MailtrapResponseParser(self.backend, ticket.payload, ticket.message, response)
-            return response, parser.parse(parsed, self.to_emails[entries.start : entries.stop])
-
-        return send
-
-    def complete(self, results: Sequence[CallResult]) -> Outcomes:
-        ticket = self.tickets[0]
-        statuses: Statuses = {}
-        accepted: list[int] = []
-        last_response = None
-        first_error: BaseException | None = None
-        for (_body, entries), result in zip(self.chunks, results, strict=True):
-            if result.started and result.error is None:
-                last_response, chunk_statuses = result.value
-                statuses.update(chunk_statuses)
-                accepted += [i for i in entries if _queued(chunk_statuses, self.to_emails[i])]
-            elif first_error is None and result.error is not None:
-                first_error = result.error
-        if first_error is None and all(result.started for result in results):
-            ticket.payload.parsed_recipient_status = statuses
-            try:
-                self.backend.complete(ticket.message, ticket.payload, last_response)
-            except Exception as error:
-                return [error]
-            return [None]
-        return [self._partial_failure(statuses, accepted, last_response, first_error)]
-
-    def _partial_failure(
-        self,
-        statuses: Statuses,
-        accepted: list[int],
-        last_response: Any,
-        error: BaseException | None,
-    ) -> BaseException:
-        """Record what did go out, and say exactly which recipients were (not) accepted."""
-        ticket = self.tickets[0]
-        accepted_set = set(accepted)
-        not_accepted = [i for i in range(len(self.to_emails)) if i not in accepted_set]
-        for i in not_accepted:
-            email = self.to_emails[i]
-            if email not in statuses:
-                statuses[email] = AnymailRecipientStatus(None, "failed")
-        status = ticket.message.anymail_status  # type: ignore[attr-defined]
-        status.esp_response = last_response
-        if statuses:
-            status.set_recipient_status(statuses)
-        summary = (
-            f"Mailtrap accepted {len(accepted)} of {len(self.to_emails)} recipients of this "
-            f"batch send before a call failed. Accepted: {_positions(accepted, self.to_emails)}. "
-            f"Not accepted: {_positions(not_accepted, self.to_emails)}."
-        )
-        if error is None:  # a call was never started: another message failed first
-            error = AnymailRequestsAPIError(
-                summary, email_message=ticket.message, payload=ticket.payload, backend=self.backend
-            )
-        else:
-            error.args = (*error.args, summary)
-        error.accepted_recipients = [self.to_emails[i] for i in accepted]  # type: ignore[attr-defined]
-        error.unaccepted_recipients = [self.to_emails[i] for i in not_accepted]  # type: ignore[attr-defined]
-        return error
-
-
-def split_merge_batch(payload: MailtrapPayload) -> list[tuple[JSONParts, range]]:
-    """The merge batch's body as consecutive calls: (JSON body, positions in `to`)."""
-    body = payload.build_body()
-    base = payload.encode_json(body["base"])
-    entries: list[Any] = body["requests"]
-    fixed = len('{"base": , "requests": []}') + base.size
-    lists: list[tuple[JSONParts, range]] = []
-    for start in range(0, len(entries), MAX_BATCH_REQUESTS):
-        group = entries[start : start + MAX_BATCH_REQUESTS]
-        listed = payload.encode_json(group)
-        if fixed - 2 + listed.size <= MAX_BATCH_BYTES or len(group) == 1:
-            lists.append((listed, range(start, start + len(group))))
-            continue
-        encoded = [payload.encode_json(entry) for entry in group]  # rare: big entries
-        for part in pack([entry.size for entry in encoded], fixed):
-            joined = JSONParts.join("[", encoded[part.start : part.stop], "]")
-            lists.append((joined, range(start + part.start, start + part.stop)))
-    return [
-        (JSONParts.concat('{"base": ', base, ', "requests": ', listed, "}"), entries_range)
-        for listed, entries_range in lists
-    ]
-
-
-def _queued(statuses: Statuses, email: str) -> bool:
-    status = statuses.get(email)
-    return status is not None and status.status == "queued"
-
-
-def _positions(positions: list[int], emails: list[str]) -> str:
-    """Runs of positions in `to`, e.g. "to[0:500] (a@x.com ... q@x.com), to[1000:1001] (...)"."""
-    if not positions:
-        return "none"
-    runs: list[tuple[int, int]] = []
-    for position in positions:
-        if runs and runs[-1][1] == position:
-            runs[-1] = (runs[-1][0], position + 1)
-        else:
-            runs.append((position, position + 1))
-    described = []
-    for start, stop in runs:
-        names = emails[start] if stop - start == 1 else f"{emails[start]} ... {emails[stop - 1]}"
-        described.append(f"to[{start}:{stop}] ({names})")
-    return ", ".join(described)

@@ -6,25 +6,35 @@ deliveries' calls (HTTP and response parsing) run in worker threads, at most `wi
 a time. With a window of 1 nothing runs in another thread: each message is prepared,
 sent and completed before the next one is prepared, exactly as a plain loop would.
 
-When a message fails, no new call starts; calls in flight finish and are completed; then
-the failure of the earliest message (in the caller's order) is raised, carrying
-`sent_messages` and `unsent_messages`. With fail_silently an AnymailError only makes its
-message not count. Messages skipped on purpose (pre_send cancelled them, no recipients)
-are in neither list.
+Threads only pay while calls wait on the network. So a run with a larger window starts
+by timing its first call in a worker: if it answers within `SLOW_CALL_SECONDS`, later
+calls run in the caller's thread (no hand-off, no contention), and the run switches to
+the thread pool as soon as calls start waiting longer than that (see `_Pace`).
+
+A failure that concerns one message (its call dropped, its batch entry refused, retries
+exhausted on a 429) does not stop the others; only a fatal one -- a failure every other
+message would meet too, see `outcomes.is_fatal` -- stops new calls from starting (calls
+in flight finish). At the end the failure of the earliest message (in the caller's
+order) is raised, carrying `sent_messages`, `unsent_messages` (not accepted: safe to send
+again) and `unknown_messages` (the request went out, no answer came back). With
+fail_silently an AnymailError only makes its message not count. Messages skipped on
+purpose (pre_send cancelled them, no recipients) are in none of the lists.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sized
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage
 
 from ..exceptions import AnymailError
 from .delivery import CallResult, Delivery, Packer, Ticket
+from .outcomes import Outcome, is_fatal, outcome_of
 
 if TYPE_CHECKING:
     from .pipeline import MessagePipeline
@@ -32,16 +42,40 @@ if TYPE_CHECKING:
 #: Completed calls waiting for an earlier, slower one are kept up to this many windows.
 BACKLOG_WINDOWS = 4
 
+#: A call that waits this long (seconds, beyond its own CPU) for the ESP makes threads pay.
+SLOW_CALL_SECONDS = 0.003
+
+
+class _Pace:
+    """Whether calls run in the caller's thread or the pool: probe, then decide by waiting."""
+
+    PROBE, INLINE, PARALLEL = "probe", "inline", "parallel"
+
+    def __init__(self, mode: str, adaptive: bool = True) -> None:
+        self.mode = mode
+        #: False for a window of 1: strictly sequential, never threads.
+        self.adaptive = adaptive
+        self.samples = 0
+        self.average_wait = 0.0
+
+    def observe(self, wait: float) -> None:
+        """An inline call waited `wait` seconds: switch to threads once calls are slow."""
+        if self.mode != self.INLINE or not self.adaptive:
+            return
+        self.samples += 1
+        self.average_wait = wait if self.samples == 1 else (self.average_wait + wait) / 2
+        if self.samples >= 2 and self.average_wait > SLOW_CALL_SECONDS:
+            self.mode = self.PARALLEL
+
 
 class _Started:
     """A delivery whose calls have (at least partly) been started."""
 
-    __slots__ = ("aborted", "delivery", "futures")
+    __slots__ = ("delivery", "futures")
 
     def __init__(self, delivery: Delivery, count: int) -> None:
         self.delivery = delivery
         self.futures: list[Future[Any] | None] = [None] * count
-        self.aborted = False  # one of its calls failed: start no more of them
 
     def done(self) -> bool:
         return all(future is None or future.done() for future in self.futures)
@@ -59,19 +93,21 @@ class SendRun:
         self.backend = backend
         self.window = max(1, window)
         self.packer = packer
-        self.parallel = False
+        self.pace = _Pace(_Pace.INLINE, adaptive=False)
         self.executor: ThreadPoolExecutor | None = None
         self.slots = threading.Semaphore(self.window)
         self.started: deque[_Started] = deque()
         self.sent: list[Ticket] = []
         self.unsent: list[Ticket] = []
+        self.unknown: list[Ticket] = []
         self.failures: list[tuple[int, BaseException]] = []
         self.stopping = False
 
     def run(self, messages: Iterable[EmailMessage]) -> int:
         """Send everything; return the number sent, or raise the first failure."""
         # A single message gains nothing from threads; skip starting any.
-        self.parallel = self.window > 1 and not (isinstance(messages, Sized) and len(messages) < 2)
+        if self.window > 1 and not (isinstance(messages, Sized) and len(messages) < 2):
+            self.pace = _Pace(_Pace.PROBE)
         try:
             self._feed(messages)
             while self.started:
@@ -97,7 +133,7 @@ class SendRun:
                     self._start(delivery)
             self._complete_ready()
         if self.stopping:
-            self.unsent.extend(self.packer.drop_pending())
+            self._not_started(self.packer.drop_pending())
         else:
             for delivery in self.packer.flush():
                 self._start(delivery)
@@ -123,11 +159,11 @@ class SendRun:
         calls = delivery.calls()
         state = _Started(delivery, len(calls))
         for position, call in enumerate(calls):
-            if self.stopping or state.aborted:
+            if self.stopping:
                 break
-            state.futures[position] = self._submit(call, state)
+            state.futures[position] = self._submit(call)
         if all(future is None for future in state.futures):
-            self.unsent.extend(delivery.tickets)
+            self._not_started(delivery.tickets)
             return
         self.started.append(state)
 
@@ -150,13 +186,25 @@ class SendRun:
         for ticket, outcome in zip(tickets, outcomes, strict=True):
             self._record(ticket, outcome)
 
+    def _not_started(self, tickets: list[Ticket]) -> None:
+        for ticket in tickets:
+            ticket.payload = None
+            self.unsent.append(ticket)
+
     def _record(self, ticket: Ticket, error: BaseException | None) -> None:
-        if error is None:
+        ticket.payload = None  # nothing of a message's payload outlives its own send
+        outcome = outcome_of(error)
+        if outcome is Outcome.SENT:
             self.sent.append(ticket)
+        elif outcome is Outcome.UNKNOWN:
+            self.unknown.append(ticket)
+        else:
+            self.unsent.append(ticket)
+        if error is None:
             return
-        self.unsent.append(ticket)
         if not self._is_silenced(error):
             self.failures.append((ticket.index, error))
+        if is_fatal(error):
             self.stopping = True
 
     def _is_silenced(self, error: BaseException) -> bool:
@@ -170,39 +218,49 @@ class SendRun:
             error,
             sent=[ticket.message for ticket in sorted(self.sent, key=_by_index)],
             unsent=[ticket.message for ticket in sorted(self.unsent, key=_by_index)],
+            unknown=[ticket.message for ticket in sorted(self.unknown, key=_by_index)],
+            failures=len(self.failures),
         )
         raise error
 
     # -- running calls -----------------------------------------------------------------------
 
-    def _submit(self, call: Callable[[], Any], state: _Started) -> Future[Any] | None:
-        if not self.parallel:
-            future = _run_inline(call)
-            self._note_failure(future, state)
+    def _submit(self, call: Callable[[], Any]) -> Future[Any] | None:
+        if self.pace.mode == _Pace.INLINE:
+            future = self._run_inline(call)
+            self._note_failure(future)
             return future
         self.slots.acquire()  # blocks while `window` calls are in flight
-        if self.stopping or state.aborted:
+        if self.stopping:
             self.slots.release()
             return None
         if self.executor is None:
             self.executor = ThreadPoolExecutor(self.window, thread_name_prefix="anymail-send")
         future = self.executor.submit(call)
-        future.add_done_callback(lambda done: self._call_done(done, state))
+        future.add_done_callback(self._call_done)
+        if self.pace.mode == _Pace.PROBE:  # a fast first answer: no threads from now on
+            done, _pending = wait([future], timeout=SLOW_CALL_SECONDS)
+            self.pace.mode = _Pace.INLINE if done else _Pace.PARALLEL
         return future
 
-    def _call_done(self, future: Future[Any], state: _Started) -> None:
+    def _run_inline(self, call: Callable[[], Any]) -> Future[Any]:
+        """Run a call in the caller's thread, timing how long it waited on the network."""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        future = _run_inline(call)
+        self.pace.observe(time.perf_counter() - wall - (time.thread_time() - cpu))
+        return future
+
+    def _call_done(self, future: Future[Any]) -> None:
         """Runs in the worker thread: note a failure, then free the slot (in that order,
         so the caller cannot start another call after a failure)."""
-        self._note_failure(future, state)
+        self._note_failure(future)
         self.slots.release()
 
-    def _note_failure(self, future: Future[Any], state: _Started) -> None:
-        """A failed call: start no more calls of its delivery, nor any at all unless silenced."""
+    def _note_failure(self, future: Future[Any]) -> None:
+        """A fatal failure (one every other message would meet too): start no more calls."""
         error = future.exception()
-        if error is not None:
-            state.aborted = True
-            if not self._is_silenced(error):
-                self.stopping = True
+        if error is not None and is_fatal(error):
+            self.stopping = True
 
 
 class _Finished:
@@ -237,11 +295,24 @@ def _by_index(ticket: Ticket) -> int:
 
 
 def attach_outcome(
-    error: BaseException, sent: list[EmailMessage], unsent: list[EmailMessage]
+    error: BaseException,
+    sent: list[EmailMessage],
+    unsent: list[EmailMessage],
+    unknown: list[EmailMessage],
+    failures: int = 1,
 ) -> None:
-    """Tell the caller which messages were sent and which were not, on the raised error."""
+    """Tell the caller, on the raised error, which messages were sent, not accepted, or
+    of unknown outcome; when the run had several messages, say so in the error's text."""
     try:
         error.sent_messages = sent  # type: ignore[attr-defined]
         error.unsent_messages = unsent  # type: ignore[attr-defined]
+        error.unknown_messages = unknown  # type: ignore[attr-defined]
     except AttributeError:  # an exception type with __slots__: nothing to attach to
-        pass
+        return
+    if isinstance(error, AnymailError) and len(sent) + len(unsent) + len(unknown) > 1:
+        error.args = (
+            *error.args,
+            f"(This send_messages call: {len(sent)} sent, {len(unsent)} not accepted, "
+            f"{len(unknown)} of unknown outcome; {failures} failed -- see the error's "
+            "sent_messages, unsent_messages and unknown_messages.)",
+        )

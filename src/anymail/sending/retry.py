@@ -73,7 +73,7 @@ class Decision:
 def describe_failure(response: Any, error: BaseException | None) -> tuple[str, str | None]:
     """A short description of what went wrong, and whether (and how safely) it is retryable."""
     if error is not None:
-        kind = _error_kind(error)
+        kind = error_kind(error)
         return type(error).__name__, kind
     status = getattr(response, "status_code", None)
     if status == 429:
@@ -83,7 +83,7 @@ def describe_failure(response: Any, error: BaseException | None) -> tuple[str, s
     return f"HTTP {status}", None
 
 
-def _error_kind(error: BaseException) -> str | None:
+def error_kind(error: BaseException) -> str | None:
     if isinstance(error, requests.ConnectTimeout):
         return SAFE
     if isinstance(error, requests.ReadTimeout):
