@@ -40,6 +40,7 @@ from demo_support.django_project import (
     setup_django,
 )
 from demo_support.emulator import EmulatorProcess
+from demo_support.queued import run_queued_step
 from demo_support.report import show, show_events, show_sent
 from demo_support.web import DemoWebServer
 
@@ -150,6 +151,7 @@ def run_offline(keep_running: bool) -> None:
             mail.send_to_sandbox("qa@example.org", SANDBOX_ID),
         ]
         show_sent(sent)
+        run_queued_step(["Dana Wu <dana@example.com>", "Emil Berg <emil@example.com>"])
 
         # Ben opens the invoice and clicks its link; a customer writes to the support inbox.
         invoice_id = sent[1].message.anymail_status.recipients[invoice_to].message_id

@@ -7,6 +7,7 @@ secrets Mailtrap returned when the webhooks were created).
 
 import os
 import tempfile
+from importlib.util import find_spec
 from pathlib import Path
 
 import django
@@ -34,7 +35,12 @@ ROOT_URLCONF = "demo_project.urls"
 
 DATA_DIR = Path(os.environ.get("DEMO_DATA_DIR") or tempfile.gettempdir())
 DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "anymail-demo.sqlite3"}
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "anymail-demo.sqlite3",
+        # the queued step's worker process writes too: wait for the lock, don't fail
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
 }
 
 # The sandbox sends of the demo use a second backend instance with `sandbox_id` (see
@@ -44,6 +50,13 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = "anymail.backends.mailtrap.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("MAILTRAP_DEMO_FROM") or "Demo Shop <shop@demo.example>"
+
+# Queued sending (the demo's queued step): the outbox app and django-tasks-db's worker.
+if find_spec("django_tasks_db"):
+    INSTALLED_APPS += ["anymail.queue", "django_tasks_db"]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    if django.VERSION >= (6, 1):
+        MAILERS["queued"] = {"BACKEND": "anymail.backends.mailtrap.QueuedEmailBackend"}
 
 ANYMAIL = {
     "MAILTRAP_API_TOKEN": os.environ.get("MAILTRAP_API_TOKEN") or "demo-token",

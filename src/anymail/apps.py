@@ -10,6 +10,8 @@ class AnymailBaseConfig(AppConfig):
 
     def ready(self) -> None:
         from .checks import check_deprecated_settings, check_insecure_settings
+        from .queue.checks import check_queue_setup
 
         checks.register(check_deprecated_settings)
         checks.register(check_insecure_settings)
+        checks.register(check_queue_setup)

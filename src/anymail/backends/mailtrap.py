@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 from django.core.mail import EmailMessage
+from django.utils.module_loading import import_string
 
 from ..mailtrap.batching import MailtrapPacker
 from ..mailtrap.client import SANDBOX_API_URL, SEND_API_URL, MailtrapClient, with_slash
@@ -74,3 +75,11 @@ class EmailBackend(AnymailRequestsBackend):
     ) -> dict[str, AnymailRecipientStatus]:
         parsed = self.deserialize_json_response(response, payload, message)
         return MailtrapResponseParser(self, payload, message, response).parse(parsed)
+
+
+def __getattr__(name: str) -> Any:
+    """`QueuedEmailBackend` (backends/queued.py) subclasses EmailBackend, so it is loaded on
+    first use rather than imported here; Django's import_string finds it all the same."""
+    if name == "QueuedEmailBackend":
+        return import_string("anymail.backends.queued.QueuedEmailBackend")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

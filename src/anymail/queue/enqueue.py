@@ -1,0 +1,74 @@
+"""The caller's side: prepared messages -> outbox rows and `queued` statuses; the kick.
+
+Runs in the caller's thread and transaction. The rows are inserted with one
+`executemany`; the drain is enqueued only when the transaction commits, so a rolled
+back request sends nothing and a committed message always has a drain coming.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+from django.core.mail import EmailMessage
+
+from ..message import AnymailRecipientStatus, AnymailStatus
+from .drain import request_drain
+from .entries import Entry
+from .mailer import QueueSender, backend_path
+from .status import Status
+
+logger = logging.getLogger("anymail.queue")
+
+
+def queued_status(entries: Sequence[Entry]) -> AnymailStatus:
+    """Every recipient `queued`, with the project's id (one per entry) as message_id."""
+    status = AnymailStatus()
+    status.set_recipient_status(
+        {
+            email: AnymailRecipientStatus(entry.key, "queued")
+            for entry in entries
+            for email in entry.recipients
+        }
+    )
+    return status
+
+
+def row_values(
+    sender: QueueSender, messages: Sequence[tuple[EmailMessage, list[Entry]]], now: datetime
+) -> tuple[dict[str, Any], list[Entry]]:
+    """The column values all new rows share, and every entry; sets each message's status."""
+    options = sender.queue_options
+    client = sender.client
+    deadline = None if options.deadline is None else now + timedelta(seconds=options.deadline)
+    common: dict[str, Any] = dict(
+        status=Status.PENDING,
+        created_at=now,
+        mailer=sender.alias,
+        backend=backend_path(sender),
+        endpoint=urljoin(client.send_api_url, client.send_endpoint("batch")),
+        priority=options.priority,
+        attempts=0,
+        max_attempts=options.attempts,
+        at_most_once=options.at_most_once,
+        next_attempt_at=now,
+        deadline=deadline,
+        last_error="",
+    )
+    entries: list[Entry] = []
+    for message, message_entries in messages:
+        message.anymail_status = queued_status(message_entries)  # type: ignore[attr-defined]
+        entries += message_entries
+    return common, entries
+
+
+def kick(sender: QueueSender) -> None:
+    """After commit: make sure a drain is coming (errors are logged: the rows are safe,
+    and the next drain of this mailer, or `manage.py mailtrap_queue drain`, sends them)."""
+    try:
+        request_drain(sender)
+    except Exception:
+        logger.exception("Could not enqueue a drain task for queued messages")
