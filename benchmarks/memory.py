@@ -18,7 +18,7 @@ import sys
 
 import psutil
 
-from .harness import backend, plain_message, setup_django
+from .harness import backend, html_message, setup_django
 
 MB = 1024 * 1024
 
@@ -46,22 +46,28 @@ def large(api_url: str, streaming: bool = True) -> dict[str, float]:
 
         json_body.STREAM_THRESHOLD = 1 << 62  # the plain str body, for comparison
     sender = backend(api_url)
-    warm = plain_message(0)
+    warm = html_message(0)
     warm.attach("small.bin", os.urandom(1000), "application/octet-stream")
     sender.send_messages([warm])
-    message = plain_message(1)
+    message = html_message(1)
     message.attach("big.bin", os.urandom(20 * MB), "application/octet-stream")
     return _measure(lambda: sender.send_messages([message]))
 
 
+#: About 50 KB of CSV text (a str, with a few non-ASCII characters), shared by every message
+#: but prefixed per message so that each attachment is a distinct str.
+_CSV_ROWS = "".join(f"{i},item-{i},Zürich,{i * 7 % 1000}.50\n" for i in range(2000))[: 50 * 1024]
+
+
 def many(api_url: str, count: int) -> dict[str, float]:
-    """`count` messages with two 50 KB attachments each, kept alive like a caller would."""
+    """`count` messages with an HTML part, a 50 KB binary and a 50 KB text attachment each,
+    kept alive like a caller would."""
     sender = backend(api_url)
 
     def build(number: int) -> object:
-        message = plain_message(number)
-        message.attach("a.pdf", os.urandom(50 * 1024), "application/pdf")
-        message.attach("b.pdf", os.urandom(50 * 1024), "application/pdf")
+        message = html_message(number)
+        message.attach("report.pdf", os.urandom(50 * 1024), "application/pdf")
+        message.attach("orders.csv", f"message {number}\n{_CSV_ROWS}", "text/csv")
         return message
 
     sender.send_messages([build(n) for n in range(40)])  # warm up threads, pools, arenas

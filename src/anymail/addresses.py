@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from email.headerregistry import Address
 from email.utils import formataddr, getaddresses
+from functools import lru_cache
 from typing import Any
 
 from django.utils.encoding import force_str
@@ -136,6 +137,34 @@ def _split_addresses(item: str) -> list[tuple[str, str]]:
     return getaddresses([item]) or [("", item)]
 
 
+class _InvalidItem(Exception):
+    """An item with an invalid address (parse_address_list describes it with its context)."""
+
+    def __init__(self, addr_spec: str, display_name: str, cause: Exception | None) -> None:
+        super().__init__(addr_spec)
+        self.addr_spec = addr_spec
+        self.display_name = display_name
+        self.cause = cause
+
+
+@lru_cache(maxsize=256)
+def _parse_item(item: str) -> tuple[EmailAddress, ...]:
+    """The addresses in one item, remembered: a sender is parsed once per many messages.
+
+    (EmailAddress is immutable, so sharing the parsed objects is safe.)
+    """
+    parsed: list[EmailAddress] = []
+    for display_name, addr_spec in _split_addresses(item):
+        username, at, domain = addr_spec.rpartition("@")
+        if not at or not _is_valid(username, domain):
+            raise _InvalidItem(addr_spec, display_name, None)
+        try:
+            parsed.append(EmailAddress(display_name, username=username, domain=domain))
+        except AnymailInvalidAddress as err:
+            raise _InvalidItem(addr_spec, display_name, err) from None
+    return tuple(parsed)
+
+
 def parse_address_list(
     address_list: Iterable[Any] | str | None, field: str | None = None
 ) -> list[EmailAddress]:
@@ -148,19 +177,18 @@ def parse_address_list(
         items = [force_str(item) for item in address_list]
     parsed: list[EmailAddress] = []
     for item in items:
-        for display_name, addr_spec in _split_addresses(item):
-            username, at, domain = addr_spec.rpartition("@")
-            if not at or not _is_valid(username, domain):
-                raise AnymailInvalidAddress(
-                    _describe_failure(addr_spec, display_name, field, items)
-                )
-            try:
-                address = EmailAddress(display_name, username=username, domain=domain)
-            except AnymailInvalidAddress as err:
-                raise AnymailInvalidAddress(
-                    _describe_failure(addr_spec, display_name, field, items)
-                ) from err
-            parsed.append(address)
+        try:
+            parsed.extend(_parse_item(item))
+            continue
+        except _InvalidItem as invalid:
+            failure = invalid
+        # Raised outside the except block, exactly as before the cache: no implicit context
+        error = AnymailInvalidAddress(
+            _describe_failure(failure.addr_spec, failure.display_name, field, items)
+        )
+        if failure.cause is None:
+            raise error
+        raise error from failure.cause
     return parsed
 
 

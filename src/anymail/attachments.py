@@ -23,6 +23,8 @@ class Attachment:
         self.content_type: str
         self.inline = False
         self.content_id: str | None = None
+        # (content, encoding, encoded bytes) of the last str content encoded
+        self._encoded: tuple[str, str, bytes] | None = None
         if isinstance(attachment, Message):
             self._init_from_mime(attachment)
         else:
@@ -70,12 +72,20 @@ class Attachment:
 
     @property
     def content_bytes(self) -> bytes:
-        """The raw content as bytes (str content encoded with the attachment's charset)."""
-        if self.content is None:
+        """The raw content as bytes (str content encoded with the attachment's charset).
+
+        Encoded once and remembered: a text attachment may be large, and its size, its
+        body and its repr all need the bytes. Assigning `content` again re-encodes it.
+        """
+        content = self.content
+        if content is None:
             return b""
-        if isinstance(self.content, str):
-            return self.content.encode(self.encoding)
-        return bytes(self.content)
+        if not isinstance(content, str):
+            return bytes(content)  # a bytes object is returned as is, not copied
+        cached = self._encoded
+        if cached is None or cached[0] is not content or cached[1] != self.encoding:
+            cached = self._encoded = (content, self.encoding, content.encode(self.encoding))
+        return cached[2]
 
     @property
     def b64content(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import b64encode
 from collections.abc import Callable
 from email.message import Message, MIMEPart
 from email.mime.base import MIMEBase
@@ -180,6 +181,44 @@ def test_generic_mimebase_part() -> None:
     part = MIMEBase("application", "json")
     part.set_payload('{"a": 1}')
     assert Attachment(part).content_bytes == b'{"a": 1}'
+
+
+class CountingText(str):
+    """Text attachment content that counts how often it is encoded to bytes."""
+
+    encodes: int
+
+    def __new__(cls, text: str) -> CountingText:
+        content = super().__new__(cls, text)
+        content.encodes = 0
+        return content
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        self.encodes += 1
+        return super().encode(encoding, errors)
+
+
+def test_text_content_is_encoded_once_for_every_use() -> None:
+    text = "id,city\n" + "1,Zürich\n" * 1000
+    content = CountingText(text)
+    attachment = Attachment(("orders.csv", content, "text/csv"), "utf-8")
+    uses = [attachment.content_bytes, attachment.b64content, repr(attachment)]
+    uses.append(attachment.content_bytes)
+    assert content.encodes == 1
+    encoded = text.encode("utf-8")
+    assert uses[0] is uses[3]
+    assert uses[0] == encoded
+    assert uses[1] == b64encode(encoded).decode("ascii")
+    assert f"len={len(encoded)}" in uses[2]
+
+
+def test_new_text_content_or_charset_is_encoded_again() -> None:
+    attachment = Attachment(("a.txt", "é", "text/plain"), "utf-8")
+    assert attachment.content_bytes == b"\xc3\xa9"
+    attachment.encoding = "iso-8859-1"
+    assert attachment.content_bytes == b"\xe9"
+    attachment.content = "ü"
+    assert attachment.content_bytes == b"\xfc"
 
 
 # -- through the send pipeline -------------------------------------------------------------------

@@ -128,3 +128,24 @@ def test_chunked_base64_matches_b64encode(size):
     content = os.urandom(size)
     assert b"".join(Base64Content(content).chunks()) == b64encode(content)
     assert Base64Content(content).size == len(b64encode(content))
+
+
+@pytest.mark.parametrize("batch_messages", [False, True])
+def test_text_attachment_is_encoded_once_per_message(
+    mailtrap_server, scale_backend, batch_messages
+):
+    """Sized (batching), posted, then posted again after a 429: the str is encoded once."""
+    from tests.unit.test_attachments import CountingText
+
+    mailtrap_server.reply(Reply(status=429, headers={"Retry-After": "0"}))
+    messages, contents = [], []
+    for number in range(2):
+        contents.append(CountingText(f"message {number}\n" + "1,Zürich\n" * 5000))
+        messages.append(make_message(number))
+        messages[-1].attach("orders.csv", contents[-1], "text/csv")
+    backend = scale_backend(batch_messages=batch_messages, send_concurrency=1)
+    assert backend.send_messages(messages) == 2
+    assert [content.encodes for content in contents] == [1, 1]
+    posted = b"".join(request.body for request in mailtrap_server.requests)
+    for content in contents:
+        assert b64encode(str.encode(content, "utf-8")) in posted

@@ -16,8 +16,15 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 def force_non_lazy(value: Any) -> Any:
     """Resolve lazy translation strings, recursing into lists, tuples and dicts."""
-    if type(value) in _PLAIN_TYPES:  # the common case, checked cheaply first
+    kind = type(value)
+    if kind in _PLAIN_TYPES:  # the common case, checked cheaply first
         return value
+    # Exact lists and dicts (Django's to/cc/bcc, headers) before the slower ABC checks;
+    # the result is what the generic branches below build for them.
+    if kind is list:
+        return [item if type(item) in _PLAIN_TYPES else force_non_lazy(item) for item in value]
+    if kind is dict:
+        return {force_non_lazy(key): force_non_lazy(item) for key, item in value.items()}
     if isinstance(value, Promise):
         return str(value)
     if isinstance(value, Mapping):

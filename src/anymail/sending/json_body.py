@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from base64 import b64encode
 from collections.abc import Iterable, Sequence
@@ -88,6 +89,14 @@ class JSONParts:
         return self.text()
 
     @classmethod
+    def of_text(cls, text: str) -> JSONParts:
+        """A document with no base64 content (the common case: no attachments)."""
+        document = cls.__new__(cls)
+        document.parts = [text]
+        document.size = len(text)
+        return document
+
+    @classmethod
     def concat(cls, *pieces: str | JSONParts) -> JSONParts:
         """The pieces one after the other (str pieces are JSON text, written as is)."""
         parts: list[Part] = []
@@ -127,22 +136,41 @@ def _merge_text(parts: list[Part]) -> list[Part]:
     return merged
 
 
+class _Placeholders(threading.local):
+    """The `Base64Content`s met by the encode running in this thread."""
+
+    contents: list[Base64Content] | None = None
+
+
+_placeholders = _Placeholders()
+
+
+def _placeholder(value: Any) -> str:
+    contents = _placeholders.contents
+    if isinstance(value, Base64Content) and contents is not None:
+        contents.append(value)
+        return f"{_MARKER_TOKEN}{len(contents) - 1}@@"
+    raise TypeError(f"Object of type '{type(value).__name__}' is not JSON serializable")
+
+
+# What json.dumps(data, default=...) builds on every call, built once (it holds no state).
+_ENCODER = json.JSONEncoder(default=_placeholder)
+
+
 def encode_json(data: Any) -> JSONParts:
     """Serialize like `json.dumps(data)`, keeping `Base64Content` values as parts.
 
     Raises TypeError (like json.dumps) for values JSON cannot represent.
     """
     contents: list[Base64Content] = []
-
-    def placeholder(value: Any) -> str:
-        if isinstance(value, Base64Content):
-            contents.append(value)
-            return f"{_MARKER_TOKEN}{len(contents) - 1}@@"
-        raise TypeError(f"Object of type '{type(value).__name__}' is not JSON serializable")
-
-    text = json.dumps(data, default=placeholder)
+    outer = _placeholders.contents
+    _placeholders.contents = contents
+    try:
+        text = _ENCODER.encode(data)
+    finally:
+        _placeholders.contents = outer
     if not contents:
-        return JSONParts([text])
+        return JSONParts.of_text(text)
     pieces = _MARKER_RE.split(text)
     parts: list[Part] = []
     for index, piece in enumerate(pieces):

@@ -49,6 +49,43 @@ def _to_datetime(value: Any) -> datetime:
     raise TypeError(f"Invalid send_at {value!r}: expected datetime, date, or epoch seconds")
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _tag_strings(tags: Any) -> list[str]:
+    return [str(tag) for tag in tags]
+
+
+#: Attributes walked first (header-like ones), in this order.
+_HEADER_ATTRS = ("from_email", "to", "cc", "bcc", "subject", "reply_to", "extra_headers")
+_ADDRESS_LISTS = frozenset({"to", "cc", "bcc", "reply_to"})
+#: Attributes handed to their `set_<attr>` hook as they are (after one conversion), in order.
+_SIMPLE_ATTRS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = tuple(
+    (attr, f"set_{attr}", convert)
+    for attr, convert in (
+        ("metadata", _same),
+        ("send_at", _to_datetime),
+        ("tags", _tag_strings),
+        ("track_clicks", _same),
+        ("track_opens", _same),
+        ("template_id", _same),
+        ("merge_data", _same),
+        ("merge_global_data", _same),
+        ("merge_headers", _same),
+        ("merge_metadata", _same),
+        ("esp_extra", _same),
+    )
+)
+
+
+def _parse_list(addresses: Any, field: str) -> list[EmailAddress]:
+    """parse_address_list, minus its work for the empty lists Django defaults cc/bcc to."""
+    if type(addresses) is list and not addresses:
+        return []
+    return parse_address_list(addresses, field)
+
+
 class BasePayload:
     """Walks a message's features in a fixed order; ESP adapters override the hooks."""
 
@@ -67,41 +104,42 @@ class BasePayload:
     # -- the walk ---------------------------------------------------------------------------
 
     def _value(self, attr: str) -> Any:
-        value = getattr(self.message, attr, UNSET)
-        if attr in ("to", "cc", "bcc", "reply_to") and isinstance(value, (str, Promise)):
+        return self._resolve(attr, getattr(self.message, attr, UNSET))
+
+    def _resolve(self, attr: str, value: Any) -> Any:
+        """The effective value of `attr` given the message's own `value` (UNSET: not sent)."""
+        if attr in _ADDRESS_LISTS and isinstance(value, (str, Promise)):
             raise TypeError(f'"{attr}" attribute must be a list or other iterable')
-        default = self.defaults.get(attr, UNSET)
+        default = self.defaults.get(attr, UNSET) if self.defaults else UNSET
         if default is UNSET or default is None:
             # No default: every combiner returns the message's value (None means UNSET)
             return UNSET if value is None or value is UNSET else force_non_lazy(value)
         return force_non_lazy(combine(attr, default, value))
 
     def _walk(self) -> None:
-        values = {
-            attr: self._value(attr)
-            for attr in ("from_email", "to", "cc", "bcc", "subject", "reply_to", "extra_headers")
-        }
+        values = {attr: self._value(attr) for attr in _HEADER_ATTRS}
         headers = CaseInsensitiveHeaders(values["extra_headers"] or {})
         envelope_sender = UNSET
-        reply_to_header = headers.pop_header("Reply-To")
-        if reply_to_header is not None:
-            values["reply_to"] = [reply_to_header]
-        from_header = headers.pop_header("From")
-        if from_header is not None:
-            envelope_sender = values["from_email"]
-            values["from_email"] = from_header
-        if headers.pop_header("To") is not None:
-            self.unsupported_feature("spoofing `To` header")
+        if headers:  # (pop_header on an empty dict finds nothing: skip the lookups)
+            reply_to_header = headers.pop_header("Reply-To")
+            if reply_to_header is not None:
+                values["reply_to"] = [reply_to_header]
+            from_header = headers.pop_header("From")
+            if from_header is not None:
+                envelope_sender = values["from_email"]
+                values["from_email"] = from_header
+            if headers.pop_header("To") is not None:
+                self.unsupported_feature("spoofing `To` header")
 
         if values["from_email"] is not UNSET:
             self.set_from_email_list(parse_address_list([values["from_email"]], "from_email"))
         for field in ("to", "cc", "bcc"):
             if values[field] is not UNSET:
-                self.set_recipients(field, parse_address_list(values[field], field))
+                self.set_recipients(field, _parse_list(values[field], field))
         if values["subject"] is not UNSET:
             self.set_subject(values["subject"])
         if values["reply_to"] is not UNSET:
-            self.set_reply_to(parse_address_list(values["reply_to"], "reply_to"))
+            self.set_reply_to(_parse_list(values["reply_to"], "reply_to"))
         if headers:
             self.set_extra_headers(headers)
 
@@ -117,28 +155,19 @@ class BasePayload:
             sender = envelope_sender
         if sender is not UNSET:
             self.set_envelope_sender(parse_single_address(sender, "envelope_sender"))
-        for attr, convert in self._simple_attrs():
-            value = self._value(attr)
+        message, defaults = self.message, self.defaults
+        for attr, setter, convert in self._simple_attrs():
+            value = getattr(message, attr, UNSET)
+            # Most messages set few of these: skip the unset ones without resolving them
+            if value is None or (value is UNSET and (not defaults or attr not in defaults)):
+                continue
+            value = self._resolve(attr, value)
             if value is not UNSET:
-                getattr(self, f"set_{attr}")(convert(value))
+                getattr(self, setter)(convert(value))
 
-    def _simple_attrs(self) -> list[tuple[str, Callable[[Any], Any]]]:
-        def same(value: Any) -> Any:
-            return value
-
-        return [
-            ("metadata", same),
-            ("send_at", _to_datetime),
-            ("tags", lambda tags: [str(tag) for tag in tags]),
-            ("track_clicks", same),
-            ("track_opens", same),
-            ("template_id", same),
-            ("merge_data", same),
-            ("merge_global_data", same),
-            ("merge_headers", same),
-            ("merge_metadata", same),
-            ("esp_extra", same),
-        ]
+    def _simple_attrs(self) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
+        """(attribute, setter hook name, conversion) for the attributes set as they are."""
+        return _SIMPLE_ATTRS
 
     def _walk_bodies(self) -> None:
         self._has_text = False
@@ -168,7 +197,7 @@ class BasePayload:
     def _is_set(self, attr: str) -> bool:
         """Whether `attr` has an effective value, without resolving (or copying) it."""
         value = getattr(self.message, attr, UNSET)
-        default = self.defaults.get(attr, UNSET)
+        default = self.defaults.get(attr, UNSET) if self.defaults else UNSET
         if default is UNSET or default is None:
             return value is not None and value is not UNSET
         return combine(attr, default, value) is not UNSET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -10,6 +11,12 @@ from django.core.mail import EmailMessage
 from ..exceptions import AnymailSerializationError
 from .json_body import JSONParts, JSONStream, encode_json
 from .payload import BasePayload
+
+
+@lru_cache(maxsize=256)
+def join_url(base: str, path: str) -> str:
+    """`urljoin`, remembered: every message of a backend joins the same two strings."""
+    return urljoin(base, path)
 
 
 class RequestsPayload(BasePayload):
@@ -42,7 +49,7 @@ class RequestsPayload(BasePayload):
         """The keyword arguments for `Session.request`."""
         return dict(
             method=self.method,
-            url=urljoin(api_url, self.get_api_endpoint()),
+            url=join_url(api_url, self.get_api_endpoint()),
             params=self.params,
             data=self.serialize_data(),
             headers=self.headers,
