@@ -144,6 +144,9 @@ def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
     from .emulator import Emulator
     from .server import base_url, bind_socket, uvicorn_server
 
+    # uvicorn shuts down gracefully, then re-raises SIGINT/SIGTERM: turn both into a clean
+    # exit. Installed before "listening" is printed, so a SIGTERM right after it is clean too.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     sock = bind_socket(config.host, config.port)
     url = base_url(sock)
     emulator = Emulator(config)
@@ -152,8 +155,6 @@ def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
     print(f"  MAILTRAP_API_URL: {url}/api/   web inbox: {url}/", flush=True)
     if config.webhook_urls or config.inbound_webhook_urls:
         print(f"  webhook signing secret: {config.signing_secret}", flush=True)
-    # uvicorn shuts down gracefully, then re-raises SIGINT/SIGTERM: turn both into a clean exit.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn_server(emulator, log_level=log_level).run(sockets=[sock])
     except KeyboardInterrupt:
