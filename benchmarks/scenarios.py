@@ -148,13 +148,13 @@ def auto_batching(server: Server, count: int = 2000) -> list[Result]:
     assert sent == count
     return [
         Result(
-            f"{count} messages, batching on, 20 ms per call: HTTP calls",
+            f"{count:,} messages, batching on, 20 ms per call: HTTP calls",
             str(calls),
             "≤ 4",
             calls <= 4,
         ),
         Result(
-            f"{count} messages, batching on, 20 ms per call: throughput",
+            f"{count:,} messages, batching on, 20 ms per call: throughput",
             f"{rate:,.0f} messages/s",
             "≥ 5,000 messages/s",
             rate >= 5000,

@@ -174,7 +174,7 @@ def parse_address_list(
     if isinstance(address_list, str):
         items = [address_list]
     else:
-        items = [force_str(item) for item in address_list]
+        items = [item if type(item) is str else force_str(item) for item in address_list]
     parsed: list[EmailAddress] = []
     for item in items:
         try:

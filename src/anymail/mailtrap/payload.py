@@ -41,7 +41,8 @@ class MailtrapPayload(RequestsPayload):
         return self.backend.client.send_endpoint("batch" if self.is_batch_send else "send")
 
     def recipient_emails(self, recipient_type: str) -> list[str]:
-        return [recipient["email"] for recipient in self.data.get(recipient_type, [])]
+        recipients = self.data.get(recipient_type)
+        return [recipient["email"] for recipient in recipients] if recipients else []
 
     def address(self, email: EmailAddress) -> dict[str, str]:
         return email.as_dict(idna_encode=self.backend.idna_encoder)

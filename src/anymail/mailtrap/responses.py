@@ -77,10 +77,11 @@ class MailtrapResponseParser:
         message_ids = response.get("message_ids")
         if not message_ids:
             raise self.error("Unexpected API response format")
-        expected = 1 if self.backend.use_sandbox else len(emails)
+        sandbox = self.backend.use_sandbox
+        expected = 1 if sandbox else len(emails)
         if len(message_ids) != expected:
             raise self.error(f"Expected {expected} message_ids, got {len(message_ids)}")
-        if self.backend.use_sandbox:
+        if sandbox:
             message_ids = message_ids * len(emails)
         return {
             email: AnymailRecipientStatus(message_id, "queued")

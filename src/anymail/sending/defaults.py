@@ -11,18 +11,19 @@ from django.utils.functional import Promise
 from .._sentinel import UNSET
 from ..utils import update_deep
 
-_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+#: Types whose values are used as they are (nothing lazy inside).
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def force_non_lazy(value: Any) -> Any:
     """Resolve lazy translation strings, recursing into lists, tuples and dicts."""
     kind = type(value)
-    if kind in _PLAIN_TYPES:  # the common case, checked cheaply first
+    if kind in PLAIN_TYPES:  # the common case, checked cheaply first
         return value
     # Exact lists and dicts (Django's to/cc/bcc, headers) before the slower ABC checks;
     # the result is what the generic branches below build for them.
     if kind is list:
-        return [item if type(item) in _PLAIN_TYPES else force_non_lazy(item) for item in value]
+        return [item if type(item) in PLAIN_TYPES else force_non_lazy(item) for item in value]
     if kind is dict:
         return {force_non_lazy(key): force_non_lazy(item) for key, item in value.items()}
     if isinstance(value, Promise):

@@ -14,7 +14,7 @@ from .._sentinel import UNSET
 from ..addresses import EmailAddress, parse_address_list, parse_single_address
 from ..attachments import Attachment
 from ..exceptions import AnymailUnsupportedFeature
-from .defaults import combine, force_non_lazy
+from .defaults import PLAIN_TYPES, combine, force_non_lazy
 
 if TYPE_CHECKING:
     from .pipeline import PayloadOwner
@@ -104,7 +104,15 @@ class BasePayload:
     # -- the walk ---------------------------------------------------------------------------
 
     def _value(self, attr: str) -> Any:
-        return self._resolve(attr, getattr(self.message, attr, UNSET))
+        value = getattr(self.message, attr, UNSET)
+        if self.defaults:
+            return self._resolve(attr, value)
+        # No send defaults (the common case): the message's own value, as _resolve gives it
+        if value is None or value is UNSET:
+            return UNSET
+        if attr in _ADDRESS_LISTS and isinstance(value, (str, Promise)):
+            raise TypeError(f'"{attr}" attribute must be a list or other iterable')
+        return value if type(value) in PLAIN_TYPES else force_non_lazy(value)
 
     def _resolve(self, attr: str, value: Any) -> Any:
         """The effective value of `attr` given the message's own `value` (UNSET: not sent)."""
