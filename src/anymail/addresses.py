@@ -46,6 +46,9 @@ class EmailAddress(Address):
             super().__init__(display_name=display_name, username=username, domain=domain or "")
         except (ValueError, TypeError) as err:
             raise AnymailInvalidAddress(f"Invalid email address {addr_spec!r}: {err}") from err
+        #: The caller's own str when it is exactly this addr-spec: statuses keyed by it
+        #: then share the caller's string instead of holding a copy per message.
+        self._given_addr_spec: str | None = addr_spec if addr_spec and domain else None
 
     @property
     def address(self) -> str:
@@ -68,6 +71,8 @@ class EmailAddress(Address):
                 raise AnymailInvalidAddress(
                     f"Cannot encode {self.domain!r} using IDNA_ENCODER={setting!r}"
                 ) from err
+        if domain is self.domain and self._given_addr_spec is not None:
+            return self._given_addr_spec
         return f"{self.username}@{domain}" if domain else self.username
 
     def format(self, use_rfc2047: bool = False, idna_encode: IdnaEncode | None = None) -> str:
@@ -159,9 +164,12 @@ def _parse_item(item: str) -> tuple[EmailAddress, ...]:
         if not at or not _is_valid(username, domain):
             raise _InvalidItem(addr_spec, display_name, None)
         try:
-            parsed.append(EmailAddress(display_name, username=username, domain=domain))
+            address = EmailAddress(display_name, username=username, domain=domain)
         except AnymailInvalidAddress as err:
             raise _InvalidItem(addr_spec, display_name, err) from None
+        if item == addr_spec:
+            address._given_addr_spec = item
+        parsed.append(address)
     return tuple(parsed)
 
 

@@ -9,9 +9,11 @@ from email.utils import make_msgid
 from typing import Any
 
 import django
+import requests
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from ._sentinel import UNSET
+from ._stored_response import StoredResponse
 
 ANYMAIL_STATUSES = ["sent", "queued", "invalid", "rejected", "failed", "unknown"]
 
@@ -35,6 +37,8 @@ ANYMAIL_MESSAGE_ATTRS = (
 class AnymailRecipientStatus:
     """What the ESP said about one recipient: its message id and send status."""
 
+    __slots__ = ("message_id", "status")  # one per recipient of every message sent: keep small
+
     def __init__(self, message_id: Any, status: str | None) -> None:
         try:
             hash(message_id)
@@ -53,14 +57,59 @@ def _sorted_set_repr(values: set[Any]) -> str:
     return "{" + ", ".join(repr(value) for value in sorted(values, key=str)) + "}"
 
 
+#: `AnymailStatus.status` is computed from the recipients (see there).
+_FROM_RECIPIENTS: Any = object()
+
+
 class AnymailStatus:
-    """The outcome of sending one message, set on `message.anymail_status`."""
+    """The outcome of sending one message, set on `message.anymail_status`.
+
+    A caller may keep thousands of sent messages, so this stays small: slots, the ESP's
+    answer stored compactly (`esp_response`), and `status` derived from `recipients`
+    when read rather than stored as one more set per message.
+    """
+
+    __slots__ = ("_esp_response", "_status", "message_id", "recipients")
 
     def __init__(self) -> None:
         self.message_id: Any = None
-        self.status: set[str | None] | None = None
+        self._status: Any = None
         self.recipients: dict[str, AnymailRecipientStatus] = {}
-        self.esp_response: Any = None
+        self._esp_response: Any = None
+
+    @property
+    def status(self) -> set[str | None] | None:
+        """The set of the recipients' statuses (None before any was recorded).
+
+        Computed on each read from `recipients` once `set_recipient_status` ran; assign a
+        set to override it."""
+        status = self._status
+        if status is _FROM_RECIPIENTS:
+            return {recipient.status for recipient in self.recipients.values()}
+        return status
+
+    @status.setter
+    def status(self, value: set[str | None] | None) -> None:
+        self._status = value
+
+    @property
+    def esp_response(self) -> Any:
+        """The ESP's raw answer (a `requests.Response` for HTTP ESPs), or None."""
+        value = self._esp_response
+        if type(value) is StoredResponse:
+            value = self._esp_response = value.materialize()
+        return value
+
+    @esp_response.setter
+    def esp_response(self, value: Any) -> None:
+        # Stored small: a caller may keep thousands of sent messages (see _stored_response)
+        if isinstance(value, requests.Response):
+            value = StoredResponse(value)
+        self._esp_response = value
+
+    def has_esp_response(self) -> bool:
+        """Whether an answer is recorded (without materializing it)."""
+        return self._esp_response is not None
 
     def __repr__(self) -> str:
         status = self.status
@@ -81,7 +130,7 @@ class AnymailStatus:
         self.recipients.update(recipients)
         message_ids = {status.message_id for status in self.recipients.values()}
         self.message_id = message_ids.pop() if len(message_ids) == 1 else message_ids
-        self.status = {status.status for status in self.recipients.values()}
+        self._status = _FROM_RECIPIENTS
 
 
 class AnymailMessageMixin(EmailMessage):

@@ -126,7 +126,8 @@ class AnymailBaseBackend(BaseEmailBackend):
     def complete(self, message: EmailMessage, payload: Any, response: Any) -> None:
         """Record statuses, run post_send, check for refusal (in the caller's thread)."""
         status: AnymailStatus = message.anymail_status  # type: ignore[attr-defined]
-        status.esp_response = response
+        if not status.has_esp_response():  # exchange() records it already
+            status.esp_response = response
         recipient_status = getattr(payload, "parsed_recipient_status", None)
         if recipient_status is None:
             recipient_status = self.parse_recipient_status(response, payload, message)

@@ -101,8 +101,8 @@ class AnymailRequestsBackend(AnymailBaseBackend):
     def post_to_esp(self, payload: RequestsPayload, message: EmailMessage) -> requests.Response:
         """POST the payload, retrying per the retry policy.
 
-        Raises AnymailRequestsAPIError on transport errors or non-2xx answers. The response
-        returned no longer refers to the request body (see `detach_request_body`).
+        Raises AnymailRequestsAPIError on transport errors or non-2xx answers; the response
+        such an error carries no longer refers to the request body (`detach_request_body`).
         """
         if self.session is None:
             raise RuntimeError("Anymail backend has no open session: use send_messages()")
@@ -110,9 +110,9 @@ class AnymailRequestsBackend(AnymailBaseBackend):
         outcome = self.caller.call(self.session, params)
         if outcome.error is not None:
             raise self._transport_error(outcome, params, payload, message)
-        response = detach_request_body(outcome.response)
-        if outcome.decision is None:
-            return response
+        if outcome.decision is None and outcome.response is not None:
+            return outcome.response  # anymail_status stores it small (anymail._stored_response)
+        response = detach_request_body(outcome.response)  # errors must not pin the body
         try:
             self.raise_for_status(response, payload, message)
         except AnymailRequestsAPIError as err:

@@ -94,7 +94,11 @@ class AutoBatchDelivery(Delivery):
     def send(self) -> tuple[Any, list[Statuses | Exception]]:
         """POST the batch and parse each entry's answer (runs in a worker thread)."""
         first = self.tickets[0]
-        response = self.backend.post_to_esp(self.call, first.message)  # type: ignore[arg-type]
+        try:
+            response = self.backend.post_to_esp(self.call, first.message)  # type: ignore[arg-type]
+        finally:
+            for ticket in self.tickets:
+                ticket.payload.release_body()
         parsed = self.backend.deserialize_json_response(response, self.call, first.message)
         parser = MailtrapResponseParser(self.backend, first.payload, first.message, response)
         parser.check_success(parsed)

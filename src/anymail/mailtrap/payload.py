@@ -52,6 +52,10 @@ class MailtrapPayload(RequestsPayload):
     def serialize_data(self) -> str | JSONStream:
         return self.encode_body().body()
 
+    def release_body(self) -> None:
+        self._encoded = None
+        self.data.pop("attachments", None)
+
     def encode_body(self) -> JSONParts:
         """The serialized body (computed once: a message may be sized before it is sent)."""
         if self._encoded is None:

@@ -86,7 +86,10 @@ class MessageDelivery(Delivery):
 
     def exchange(self) -> Any:
         ticket = self.tickets[0]
-        return self.backend.exchange(ticket.payload, ticket.message)
+        try:
+            return self.backend.exchange(ticket.payload, ticket.message)
+        finally:
+            ticket.payload.release_body()
 
     def complete(self, results: Sequence[CallResult]) -> Outcomes:
         ticket, result = self.tickets[0], results[0]

@@ -210,6 +210,10 @@ class BasePayload:
             return value is not None and value is not UNSET
         return combine(attr, default, value) is not UNSET
 
+    def release_body(self) -> None:
+        """The API call is over: drop what only the request needed (encoded bodies,
+        attachment content), so a message waiting to be completed holds little memory."""
+
     def is_batch(self) -> bool:
         """A batch send (one message per `to`) when any merge_* attribute is set, even {}."""
         return self._is_batch
