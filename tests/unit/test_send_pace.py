@@ -108,3 +108,11 @@ def test_payloads_are_released_after_each_send(mailtrap_server, scale_backend):
     gc.collect()
     assert all(ref() is None for ref in payloads)
     assert all(message.anymail_status.status == {"queued"} for message in messages)
+
+
+def test_pace_times_the_first_calls_then_every_eighth() -> None:
+    pace = engine._Pace(engine._Pace.INLINE)
+    sampled = [number for number in range(1, 41) if pace.wants_sample()]
+    assert sampled == [1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 40]
+    sequential = engine._Pace(engine._Pace.INLINE, adaptive=False)
+    assert not any(sequential.wants_sample() for _ in range(20))
