@@ -198,7 +198,9 @@ def run_all(servers: dict[int, Server]) -> list[Result]:
     results.append(concurrency_speedup(servers[20]))
     results += auto_batching(servers[20])
     results += merge_batch(servers[0])
-    # -- FAULT-SOAK ROW: to be added here (sending under injected faults; not written yet).
+    from .soak import soak_results  # (imports Result from here)
+
+    results += soak_results()
     return results
 
 

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from .pipeline import MessagePipeline
 
 #: Completed calls waiting for an earlier, slower one are kept up to this many windows.
-BACKLOG_WINDOWS = 4
+#: Generous, so one call waiting out a Retry-After does not stall the others; cheap, since
+#: a delivery whose call is over has released its body (`BasePayload.release_body`).
+BACKLOG_WINDOWS = 32
 
 #: A call that waits this long (seconds, beyond its own CPU) for the ESP makes threads pay.
 SLOW_CALL_SECONDS = 0.003
