@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .harness import Server, server, setup_django
+from .queue import queue_results
 from .scenarios import Result, run_all
 
 README = Path(__file__).with_name("README.md")
@@ -85,6 +86,7 @@ def main() -> None:
         servers = {0: instant, 20: slow}
         results = run_all(servers)
         results += memory_results(instant.api_url)
+    results += queue_results()  # queued sending: starts its own servers and workers
     elapsed = time.perf_counter() - started
     import django
     import requests

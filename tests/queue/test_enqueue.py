@@ -52,7 +52,7 @@ def test_send_stores_the_ready_body_and_says_queued(
     assert (row.status, row.attempts, row.mailer) == ("pending", 0, None)
     assert row.backend == "anymail.backends.queued.QueuedEmailBackend"
     assert row.endpoint.endswith("/api/batch")
-    assert row.recipients == ["to@example.com", "cc@example.com"]
+    assert row.recipient_list == ["to@example.com", "cc@example.com"]
     body = json.loads(row.body)
     assert body["subject"] == "Queued" and body["category"] == "receipts"
     assert body["custom_variables"] == {"order": "12", "anymail_id": str(row.id)}
@@ -152,7 +152,7 @@ def test_a_merge_batch_becomes_one_entry_per_recipient(
         subject="",
     )
     msg.send()
-    rows = {row.recipients[0]: row for row in OutboxMessage.objects.all()}
+    rows = {row.recipient_list[0]: row for row in OutboxMessage.objects.all()}
     assert set(rows) == {"a@example.com", "b@example.com"}
     a = json.loads(rows["a@example.com"].body)
     assert a["to"] == [{"email": "a@example.com"}]

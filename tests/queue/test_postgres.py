@@ -59,7 +59,7 @@ def add_rows(count: int) -> set[uuid.UUID]:
             backend=BACKEND,
             endpoint="http://127.0.0.1:9/api/batch",
             body="{}",
-            recipients=["to@example.com"],
+            recipients="to@example.com",
             created_at=now,
             next_attempt_at=now,
         )

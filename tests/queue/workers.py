@@ -81,11 +81,13 @@ class QueueProject:
         )
         return result
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, worker_id: str | None = None) -> subprocess.Popen[bytes]:
         if self.tasks == "redis":
             command = ["run_redis_tasks", "--continuous", "--interval", "0.05"]
         else:
             command = ["db_worker", "--interval", "0.05", "--no-startup-delay"]
+            if worker_id is not None:
+                command += ["--worker-id", worker_id]
         log = (self.logs / f"worker-{len(self.workers)}.log").open("wb")
         worker = subprocess.Popen(
             [sys.executable, "-m", "django", *command],

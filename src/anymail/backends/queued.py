@@ -18,10 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..exceptions import AnymailConfigurationError, AnymailError
-from ..queue.enqueue import kick, row_values
+from ..message import AnymailStatus
+from ..queue.enqueue import kick, row_values, set_queued_status
 from ..queue.entries import Entry, payload_entries
+from ..queue.ids import id_stream
+from ..queue.insert import store
 from ..queue.options import QueueOptions, read_queue_options
-from ..queue.outbox import database, store
+from ..queue.outbox import database
+from ..sending.engine import attach_outcome
 from .mailtrap import EmailBackend
 
 QUEUE_APP_MISSING = (
@@ -46,45 +50,49 @@ class QueuedEmailBackend(EmailBackend):
     def send_messages(self, email_messages: Iterable[EmailMessage] | None) -> int:
         """Queue the messages; returns how many were queued.
 
-        A message that fails validation raises before anything is stored, and the error's
-        `unsent_messages` lists them all (with fail_silently, an AnymailError only leaves
-        that message out). Nothing is sent before the caller's transaction commits.
+        A message that fails validation raises before anything is stored (as does a
+        database error while storing), and the error's `unsent_messages` lists them all
+        (with fail_silently, an AnymailError only leaves that message out). Nothing is
+        sent before the caller's transaction commits.
         """
         if not email_messages:
             return 0
         messages = list(email_messages)
+        queued: list[EmailMessage] = []
         try:
-            prepared = self._prepare_all(messages)
+            entries = self._prepare_all(messages, queued)
+            if not queued:
+                return 0
+            using = database(self.queue_options.database)
+            store(row_values(self, timezone.now()), entries, using)
         except Exception as error:
-            _nothing_queued(error, messages)
+            for message in queued:  # not queued after all
+                message.anymail_status = AnymailStatus()  # type: ignore[attr-defined]
+            attach_outcome(error, sent=[], unsent=messages, unknown=[])  # none queued
             raise
-        if not prepared:
-            return 0
-        using = database(self.queue_options.database)
-        common, entries = row_values(self, prepared, timezone.now())
-        store(common, entries, using)
         transaction.on_commit(lambda: kick(self), using=using)
-        return len(prepared)
+        return len(queued)
 
-    def _prepare_all(self, messages: list[EmailMessage]) -> list[tuple[EmailMessage, list[Entry]]]:
-        """pre_send, payload and serialized entries of each message, in order."""
-        prepared = []
+    def _prepare_all(self, messages: list[EmailMessage], queued: list[EmailMessage]) -> list[Entry]:
+        """pre_send, payload and entries of each message, in order: all the entries.
+
+        Each message's status says `queued` at once (while the message is at hand: a
+        second pass over thousands of messages costs more than it seems); `queued`
+        lists those messages, so that the caller can take it back if storing fails.
+        """
+        ids = id_stream(len(messages))
+        entries: list[Entry] = []
         for message in messages:
             try:
                 payload = self.prepare(message)
                 if payload is None:  # cancelled by pre_send, or no recipients
                     continue
-                prepared.append((message, list(payload_entries(payload))))
+                message_entries = payload_entries(payload, ids)
             except AnymailError:
                 if not self.fail_silently:
                     raise
-        return prepared
-
-
-def _nothing_queued(error: BaseException, messages: list[EmailMessage]) -> None:
-    """Say on the error that none of the messages was queued (as send_messages' errors do)."""
-    try:
-        error.sent_messages = []  # type: ignore[attr-defined]
-        error.unsent_messages = messages  # type: ignore[attr-defined]
-    except AttributeError:  # an exception type with __slots__
-        pass
+                continue
+            set_queued_status(message, message_entries)
+            queued.append(message)
+            entries += message_entries
+        return entries

@@ -1,7 +1,8 @@
 """Claimed rows -> /api/batch calls -> one result per row (sent, refused, not accepted, unknown).
 
 The stored bodies are joined as they are into `{"requests": [...]}`: nothing is parsed
-or re-encoded. Calls are split by Mailtrap's limits (500 entries, 50 MB) and go through
+or re-encoded. Calls are split by Mailtrap's limits (500 entries, 50 MB: `pack`, as for
+synchronous batches) and go through
 the engine's `HttpCaller` (retries per the backend's policy, the shared rate limit).
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ..exceptions import AnymailRequestsAPIError
+from ..mailtrap.batch_calls import pack
 from ..mailtrap.responses import MailtrapResponseParser
 from ..message import AnymailRecipientStatus
 from ..sending.http_caller import HttpCaller
@@ -24,9 +26,6 @@ if TYPE_CHECKING:
     from .models import OutboxMessage
 
 _PREFIX, _SEPARATOR, _SUFFIX = '{"requests": [', ", ", "]}"
-#: Mailtrap's limits for one /api/batch call.
-MAX_ENTRIES = 500
-MAX_BYTES = 50_000_000
 
 
 @dataclass
@@ -51,25 +50,12 @@ def send_rows(
         by_endpoint.setdefault(row.endpoint, []).append(row)
     fixed = len(_PREFIX) + len(_SUFFIX)
     for endpoint, group in by_endpoint.items():
-        for call_rows in split(group, fixed):
+        # the bodies are ASCII JSON: their length is their size in bytes
+        for span in pack([len(row.body) for row in group], fixed):
+            call_rows = group[span.start : span.stop]
             results.update(send_call(sender, caller, session, endpoint, call_rows))
             calls += 1
     return results, calls
-
-
-def split(rows: Sequence[OutboxMessage], fixed: int) -> list[Sequence[OutboxMessage]]:
-    """Consecutive groups within Mailtrap's limits (an oversized entry goes alone)."""
-    groups: list[Sequence[OutboxMessage]] = []
-    start, size = 0, fixed
-    for index, row in enumerate(rows):
-        grown = size + len(row.body) + (len(_SEPARATOR) if index > start else 0)
-        if index > start and (index - start >= MAX_ENTRIES or grown > MAX_BYTES):
-            groups.append(rows[start:index])
-            start, grown = index, fixed + len(row.body)
-        size = grown
-    if start < len(rows):
-        groups.append(rows[start:])
-    return groups
 
 
 def send_call(
@@ -122,7 +108,7 @@ def _entry_results(
     results: dict[Any, RowResult] = {}
     for row, answer in zip(rows, answers, strict=True):
         try:
-            statuses = parser.parse_one(answer, list(row.recipients))
+            statuses = parser.parse_one(answer, row.recipient_list)
         except AnymailRequestsAPIError as error:
             results[row.id] = RowResult(Outcome.UNKNOWN, error=f"Odd entry answer: {error}")
             continue

@@ -1,8 +1,9 @@
 """The caller's side: prepared messages -> outbox rows and `queued` statuses; the kick.
 
-Runs in the caller's thread and transaction. The rows are inserted with one
-`executemany`; the drain is enqueued only when the transaction commits, so a rolled
-back request sends nothing and a committed message always has a drain coming.
+Runs in the caller's thread and transaction. The rows are inserted with as few
+statements as the database allows (see `insert.store`); the drain is enqueued only when
+the transaction commits, so a rolled back request sends nothing and a committed message
+always has a drain coming.
 """
 
 from __future__ import annotations
@@ -24,9 +25,18 @@ from .status import Status
 logger = logging.getLogger("anymail.queue")
 
 
-def queued_status(entries: Sequence[Entry]) -> AnymailStatus:
-    """Every recipient `queued`, with the project's id (one per entry) as message_id."""
-    status = AnymailStatus()
+def set_queued_status(message: EmailMessage, entries: Sequence[Entry]) -> None:
+    """Every recipient `queued`, with the project's id (one per entry) as message_id.
+
+    Fills the fresh `anymail_status` that `prepare` gave the message for this send."""
+    status: AnymailStatus = message.anymail_status  # type: ignore[attr-defined]
+    if len(entries) == 1:  # the common case, without set_recipient_status's recounting
+        key = entries[0].key
+        status.recipients = {
+            email: AnymailRecipientStatus(key, "queued") for email in entries[0].recipients
+        }
+        status.message_id, status.status = key, {"queued"}
+        return
     status.set_recipient_status(
         {
             email: AnymailRecipientStatus(entry.key, "queued")
@@ -34,18 +44,15 @@ def queued_status(entries: Sequence[Entry]) -> AnymailStatus:
             for email in entry.recipients
         }
     )
-    return status
 
 
-def row_values(
-    sender: QueueSender, messages: Sequence[tuple[EmailMessage, list[Entry]]], now: datetime
-) -> tuple[dict[str, Any], list[Entry]]:
-    """The column values all new rows share, and every entry; sets each message's status."""
+def row_values(sender: QueueSender, now: datetime) -> dict[str, Any]:
+    """The column values all of this backend's new rows share."""
     options = sender.queue_options
     client = sender.client
     deadline = None if options.deadline is None else now + timedelta(seconds=options.deadline)
-    common: dict[str, Any] = dict(
-        status=Status.PENDING,
+    return dict(
+        status=str(Status.PENDING),  # a plain str: the rows bypass the ORM
         created_at=now,
         mailer=sender.alias,
         backend=backend_path(sender),
@@ -58,11 +65,6 @@ def row_values(
         deadline=deadline,
         last_error="",
     )
-    entries: list[Entry] = []
-    for message, message_entries in messages:
-        message.anymail_status = queued_status(message_entries)  # type: ignore[attr-defined]
-        entries += message_entries
-    return common, entries
 
 
 def kick(sender: QueueSender) -> None:

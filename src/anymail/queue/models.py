@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.utils import timezone
 
+from .entries import RECIPIENT_SEPARATOR
+from .ids import new_uuid
 from .status import FINAL_STATUSES, Status
 
 __all__ = ["FINAL_STATUSES", "OutboxMessage", "Status"]
@@ -16,10 +16,11 @@ class OutboxMessage(models.Model):
     """A message ready to send: the exact /api/send body, and where it is in its life.
 
     The id is the message id the caller sees in `anymail_status` and the one Mailtrap
-    gets as the custom variable `anymail_id` (so webhooks can be matched to the row).
+    gets as the custom variable `anymail_id` (so webhooks can be matched to the row):
+    a time-ordered UUID (version 7), so new rows go at the end of the primary key.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_uuid, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     #: The MAILERS alias that queued it; None for EMAIL_BACKEND / get_connection().
@@ -30,8 +31,9 @@ class OutboxMessage(models.Model):
     endpoint = models.CharField(max_length=500)
     #: The complete /api/send JSON body (attachments already base64): one /api/batch entry.
     body = models.TextField()
-    #: Recipient emails in to, cc, bcc order (how Mailtrap's message_ids are matched).
-    recipients = models.JSONField(default=list)
+    #: Recipient emails in to, cc, bcc order (how Mailtrap's message_ids are matched),
+    #: one per line (plain text: cheaper to store than JSON); see `recipient_list`.
+    recipients = models.TextField()
     priority = models.SmallIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=10)
@@ -49,12 +51,17 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = "outbox message"
         indexes = [
-            # the claim: pending rows, most important first, oldest due first
+            # The only index besides the primary key (each one costs every queued message
+            # an insert). The claim: pending rows, most important first, oldest due first.
+            # Rows whose lease ran out are found through its `status` prefix: "sending"
+            # rows are only those in flight. Claim tokens are looked up with the ids.
             models.Index(fields=["status", "-priority", "next_attempt_at"], name="anymail_q_claim"),
-            # recovery: rows whose lease ran out while "sending"
-            models.Index(fields=["status", "lease_expires_at"], name="anymail_q_lease"),
-            models.Index(fields=["claim_token"], name="anymail_q_token"),
         ]
+
+    @property
+    def recipient_list(self) -> list[str]:
+        """The recipient emails, in to, cc, bcc order."""
+        return self.recipients.split(RECIPIENT_SEPARATOR) if self.recipients else []
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"

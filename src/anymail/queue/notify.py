@@ -59,5 +59,5 @@ def _statuses(row: OutboxMessage) -> dict[str, AnymailRecipientStatus]:
         email: AnymailRecipientStatus(
             known.get(email, {}).get("message_id"), known.get(email, {}).get("status") or status
         )
-        for email in row.recipients
+        for email in row.recipient_list
     }

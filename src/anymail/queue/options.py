@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import AnymailConfigurationError, AnymailInvalidMailer
+from ..mailtrap.batch_calls import MAX_BATCH_REQUESTS
 from ..settings import get_anymail_setting, setting_name
 
 AT_LEAST_ONCE = "at_least_once"
 AT_MOST_ONCE = "at_most_once"
 #: Mailtrap takes at most 500 entries in one /api/batch call.
-MAX_BATCH_SIZE = 500
+MAX_BATCH_SIZE = MAX_BATCH_REQUESTS
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The outbox table's operations: store in the caller's transaction, claim, recover.
+"""The outbox table's operations: claim, recover (`insert` stores new rows).
 
 Claiming is safe with many workers on many machines: on databases with
 `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL, MySQL 8, Oracle) each worker locks the
@@ -10,16 +10,14 @@ that atomic -- and the worker takes exactly the rows with its token.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import connections, router, transaction
-from django.db.models import F, Field, Min, Q, QuerySet
+from django.db import router, transaction
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
-from .entries import Entry
 from .status import Status
 
 if TYPE_CHECKING:
@@ -49,43 +47,6 @@ def outbox_model() -> type[OutboxMessage]:
 def database(alias: str | None) -> str:
     """The database the outbox lives in: the given alias, else the router's choice."""
     return alias or router.db_for_write(outbox_model())
-
-
-def store(common: dict[str, Any], entries: Sequence[Entry], using: str) -> None:
-    """Insert one row per entry in the caller's transaction (a savepoint when one is open).
-
-    This runs in the caller for every queued message, so it is one `executemany` of
-    plain tuples: the values shared by all rows are converted for the database once,
-    and only id, body and recipients per row (an ORM `bulk_create` builds and converts
-    every field of every model instance -- several times the cost of building the message).
-    """
-    model = outbox_model()
-    connection = connections[using]
-    columns = ["id", "body", "recipients", *common]
-    fields: dict[str, Field[Any, Any]] = {
-        name: field for name in columns if isinstance(field := model._meta.get_field(name), Field)
-    }
-    shared = tuple(
-        fields[name].get_db_prep_save(value, connection) for name, value in common.items()
-    )
-    id_field, recipients_field = fields["id"], fields["recipients"]
-    rows = [
-        (
-            id_field.get_db_prep_save(entry.id, connection),
-            entry.body,
-            recipients_field.get_db_prep_save(entry.recipients, connection),
-            *shared,
-        )
-        for entry in entries
-    ]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(fields[name].get_attname_column()[1] or name) for name in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _mine(using: str, mailer: str | None, backend: str) -> QuerySet[OutboxMessage]:
@@ -140,7 +101,8 @@ def claim(
             claimed.update(**changes)
     if not ids:
         return token, []
-    rows = model.objects.using(using).filter(claim_token=token).only(*CLAIM_FIELDS)
+    # the ids narrow the lookup (claim_token has no index: inserts would pay for one)
+    rows = model.objects.using(using).filter(id__in=ids, claim_token=token).only(*CLAIM_FIELDS)
     return token, list(rows.order_by("-priority", "created_at"))
 
 
@@ -176,5 +138,6 @@ def give_up_lost(using: str, mailer: str | None, backend: str) -> list[OutboxMes
         mine.filter(condition, id__in=ids).update(
             status=status, last_error=error, claim_token=token, lease_expires_at=None
         )
-        given_up += model.objects.using(using).filter(claim_token=token).only(*CLAIM_FIELDS)
+        mine_now = model.objects.using(using).filter(id__in=ids, claim_token=token)
+        given_up += mine_now.only(*CLAIM_FIELDS)
     return given_up

@@ -77,6 +77,7 @@ def record(
             recorded.final.append(row)
         else:
             recorded.retrying.append(row)
+    # bulk_update and the update below name their rows by id (claim_token has no index)
     mine = outbox_model().objects.using(using).filter(claim_token=token, status=Status.SENDING)
     with transaction.atomic(using=using):
         written = 0
