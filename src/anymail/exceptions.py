@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import sys
+import threading
 from typing import Any
 
+import requests
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from requests import HTTPError
+from requests.structures import CaseInsensitiveDict
 
 try:
     from django.core.mail import InvalidMailer
@@ -58,10 +63,16 @@ class AnymailError(Exception):
         ]
         return "\n".join(part for part in parts if part)
 
+    def __reduce__(self) -> Any:
+        """Pickles (Celery, multiprocessing) without the backend and payload -- they hold
+        the API token -- but with the text, status, response and message lists."""
+        return _reduce(self, _portable_state(self))
+
     def _describe_cause(self) -> str:
         cause = self.__cause__
         if cause is None:
-            return ""
+            # an unpickled error: the cause itself did not travel, its description did
+            return str(self.__dict__.get("_cause_description", ""))
         return f"{type(cause).__name__}: {cause}"
 
     def _describe_response(self) -> str:
@@ -148,6 +159,9 @@ class AnymailWebhookPayloadError(AnymailWebhookValidationFailure):
 class AnymailConfigurationError(ImproperlyConfigured):
     """Anymail is misconfigured. Deliberately not an AnymailError: never silenced."""
 
+    def __reduce__(self) -> Any:
+        return _reduce(self, dict(self.__dict__))  # subclasses' __init__ take other args
+
 
 class AnymailInvalidMailer(AnymailConfigurationError, InvalidMailer):
     """A MAILERS entry's OPTIONS are wrong or incomplete."""
@@ -188,3 +202,128 @@ class AnymailDeprecationWarning(AnymailWarning, DeprecationWarning):
 
 class AnymailNotSupportedWarning(AnymailWarning):
     """Something is not supported and was ignored."""
+
+
+# -- errors around a `requests` call -----------------------------------------------------------
+
+_REQUESTS_ERROR_CLASSES: dict[type[BaseException], type[AnymailRequestsAPIError]] = {}
+_CLASSES_LOCK = threading.Lock()
+
+
+def requests_error_class(error_type: type[BaseException]) -> type[AnymailRequestsAPIError]:
+    """AnymailRequestsAPIError combined with a `requests` exception type (ConnectionError,
+    ReadTimeout, ...), so that both `except` clauses catch it: one class per type,
+    made once, whose instances pickle (they are rebuilt from the requests type)."""
+    found = _REQUESTS_ERROR_CLASSES.get(error_type)
+    if found is not None:
+        return found
+    if issubclass(error_type, AnymailRequestsAPIError):
+        return error_type  # already both
+    with _CLASSES_LOCK:
+        found = _REQUESTS_ERROR_CLASSES.get(error_type)
+        if found is None:
+            namespace = {"__module__": __name__, "_requests_error_type": error_type}
+            found = type(
+                "AnymailRequestsAPIError", (AnymailRequestsAPIError, error_type), namespace
+            )
+            _REQUESTS_ERROR_CLASSES[error_type] = found
+        return found
+
+
+# -- pickling ----------------------------------------------------------------------------------
+
+#: Never pickled: the backend and the payload (its headers) hold the API token.
+_LEFT_OUT = ("backend", "payload")
+_MESSAGE_LISTS = ("sent_messages", "unsent_messages", "unknown_messages")
+
+
+def _reduce(error: BaseException, state: dict[str, Any]) -> Any:
+    requests_type = type(error).__dict__.get("_requests_error_type")
+    if requests_type is not None:
+        return _rebuild_requests_error, (_importable_base(requests_type), error.args, state)
+    return _rebuild, (type(error), error.args, state)
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """An exception as it was pickled, without running its __init__ again (which may take
+    other arguments, or change the text)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def _rebuild_requests_error(
+    requests_type: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
+) -> Any:
+    return _rebuild(requests_error_class(requests_type), args, state)
+
+
+def _importable_base(error_type: type[BaseException]) -> type[BaseException]:
+    """The type, or its nearest base that unpickling can import (a test's local class
+    becomes the requests type it derives from)."""
+    for candidate in error_type.__mro__:
+        module = sys.modules.get(candidate.__module__)
+        found: Any = module
+        for name in candidate.__qualname__.split("."):
+            found = getattr(found, name, None)
+        if found is candidate:
+            return candidate
+    return requests.RequestException
+
+
+def _portable_state(error: AnymailError) -> dict[str, Any]:
+    """The error's attributes, minus the token holders, with responses and messages made
+    token-free (docs/security.md, "Secrets")."""
+    state = {name: value for name, value in error.__dict__.items() if name not in _LEFT_OUT}
+    state.update(dict.fromkeys(_LEFT_OUT))
+    if "response" in state:
+        state["response"] = portable_response(state["response"])
+    if "request" in state:  # requests' exceptions keep the PreparedRequest: its headers
+        response = state.get("response")
+        state["request"] = getattr(response, "request", None)
+    if "email_message" in state:
+        state["email_message"] = portable_message(state["email_message"])
+    for name in _MESSAGE_LISTS:
+        messages = state.get(name)
+        if isinstance(messages, list):
+            state[name] = [portable_message(message) for message in messages]
+    cause = error._describe_cause()
+    if cause:
+        state["_cause_description"] = cause
+    return state
+
+
+def portable_response(response: Any) -> Any:
+    """A `requests.Response` with the same answer, whose request keeps only the method
+    and URL (no headers, no body); anything else unchanged."""
+    if not isinstance(response, requests.Response):
+        return response
+    copied = requests.Response()
+    copied.status_code = response.status_code
+    copied.reason = response.reason
+    copied.url = response.url
+    copied.headers = response.headers
+    copied.encoding = response.encoding
+    copied.elapsed = response.elapsed
+    content = response.__dict__.get("_content")
+    copied._content = content if isinstance(content, bytes) else b""
+    copied._content_consumed = True  # type: ignore[attr-defined]
+    request = getattr(response, "request", None)
+    if request is not None:
+        bare = requests.PreparedRequest()
+        bare.method = request.method
+        bare.url = request.url
+        bare.headers = CaseInsensitiveDict()
+        copied.request = bare
+    return copied
+
+
+def portable_message(message: Any) -> Any:
+    """The message, or a copy without its `connection` (the backend Django's
+    EmailMessage.send() stores there holds the token)."""
+    if getattr(message, "connection", None) is None:
+        return message
+    message = copy.copy(message)
+    message.connection = None
+    return message

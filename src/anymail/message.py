@@ -57,8 +57,17 @@ def _sorted_set_repr(values: set[Any]) -> str:
     return "{" + ", ".join(repr(value) for value in sorted(values, key=str)) + "}"
 
 
+class _FromRecipients:
+    """Marks `AnymailStatus.status` as computed from the recipients; pickles as itself."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_FROM_RECIPIENTS"
+
+
 #: `AnymailStatus.status` is computed from the recipients (see there).
-_FROM_RECIPIENTS: Any = object()
+_FROM_RECIPIENTS: Any = _FromRecipients()
 
 
 class AnymailStatus:

@@ -27,6 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline Mailtrap: sending, sandbox, webhooks and inbound APIs on one port.",
     )
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name for the control API and web inbox, e.g. a container name "
+        "(repeatable; 127.0.0.1, localhost, [::1] and --host always work; * allows any)",
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file, or :memory:")
     parser.add_argument(
@@ -121,6 +129,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     parse_rules(args.fault)
     config = EmulatorConfig(
         host=args.host,
+        allowed_hosts=args.allowed_host,
         port=args.port,
         db_path=args.db,
         tokens=args.token,

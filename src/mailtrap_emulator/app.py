@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from . import control, inbox_views, management, sending
 from .emulator import Emulator
 from .faults import FaultMiddleware
+from .guard import BrowserGuard
 
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE
@@ -49,10 +50,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(emulator: Emulator) -> Any:
-    """The ASGI app serving `emulator`, wrapped in stats counting and fault injection."""
+    """The ASGI app serving `emulator`, wrapped in stats counting and fault injection, behind
+    the guard against cross-site requests (guard.py)."""
     app = Starlette(
         routes=sending.routes + management.routes + control.routes + inbox_views.routes,
         exception_handlers={HTTPException: _http_error},
     )
     app.state.emulator = emulator
-    return RequestStatsMiddleware(FaultMiddleware(app, emulator.faults), emulator)
+    config = emulator.config
+    counted = RequestStatsMiddleware(FaultMiddleware(app, emulator.faults), emulator)
+    return BrowserGuard(counted, config.host, config.allowed_hosts)

@@ -15,6 +15,9 @@ class EmulatorConfig:
 
     host: str = "127.0.0.1"
     port: int = 0
+    #: Host names (besides 127.0.0.1, localhost, [::1] and `host`) by which the control API
+    #: and the web inbox may be reached, e.g. a container name; "*" allows any (guard.py).
+    allowed_hosts: list[str] = field(default_factory=list)
     db_path: str = ":memory:"
     #: Accepted API tokens; empty means any non-empty token is accepted.
     tokens: list[str] = field(default_factory=list)

@@ -204,12 +204,27 @@ def test_fetch_sends_bearer_token(api: responses.RequestsMock) -> None:
     assert api.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_fetch_url_quotes_inbox_and_message_ids(api: responses.RequestsMock) -> None:
-    url = f"{INBOUND_API}inbound/inboxes/12%2F3/messages/a%2Fb%20c%3Fd"
+@pytest.mark.parametrize(
+    ("inbox_id", "message_id"),
+    [("12/3", "1"), ("12", "a/b c?d"), ("..", "5"), (250, ".."), ("1e3", "1"), (-5, "1")],
+)
+def test_ids_of_an_undocumented_form_are_400_without_fetch(
+    api: responses.RequestsMock, inbox_id: Any, message_id: Any
+) -> None:
+    """Project rule (issue 11.5; MAILTRAP_API.md §7.1): the ids go into the path of the
+    token-bearing GET, so only their documented form is accepted -- a numeric inbox_id, a
+    message_id of letters, digits, '-' and '_' -- anything else is malformed input (§6.2)."""
+    response = post({"events": [inbound_entry(inbox_id=inbox_id, message_id=message_id)]})
+    assert response.status_code == 400
+    assert len(api.calls) == 0
+
+
+def test_fetch_url_carries_inbox_and_message_ids(api: responses.RequestsMock) -> None:
+    url = f"{INBOUND_API}inbound/inboxes/12/messages/a-b_C3"
     mock_message(api, url=url)
-    events = receive(inbound_entry(inbox_id="12/3", message_id="a/b c?d"))
+    events = receive(inbound_entry(inbox_id="12", message_id="a-b_C3"))
     assert api.calls[0].request.url == url
-    assert events[0].event_id == "12/3/a/b c?d"
+    assert events[0].event_id == "12/a-b_C3"
 
 
 def test_downloads_raw_message_url_second(api: responses.RequestsMock) -> None:

@@ -119,7 +119,7 @@ def test_trigger_event_for_unknown_message_is_404(emulator: EmulatorServer) -> N
 def test_reset_forgets_messages_webhooks_and_stats(emulator: EmulatorServer) -> None:
     send(emulator, message())
     emulator.add_webhook("http://127.0.0.1:9/hook")
-    assert control(emulator, "POST", "/reset").json() == {"success": True}
+    assert control(emulator, "POST", "/reset", json={}).json() == {"success": True}
     stats = control(emulator, "GET", "/stats").json()
     assert (stats["messages"], stats["total_requests"]) == (0, 0)
     assert emulator.messages() == []

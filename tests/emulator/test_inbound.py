@@ -33,7 +33,10 @@ RAW_EMAIL = raw_email()
 
 def receive(emulator: EmulatorServer, inbox_id: int = 250) -> dict[str, Any]:
     response = requests.post(
-        f"{emulator.url}/_emulator/inbound/{inbox_id}", data=RAW_EMAIL, timeout=10
+        f"{emulator.url}/_emulator/inbound/{inbox_id}",
+        data=RAW_EMAIL,
+        headers={"Content-Type": "message/rfc822"},
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -181,5 +184,10 @@ def test_messages_list_has_data_total_count_and_last_id(emulator: EmulatorServer
 
 
 def test_empty_inbound_body_is_400(emulator: EmulatorServer) -> None:
-    response = requests.post(f"{emulator.url}/_emulator/inbound/250", data=b"", timeout=10)
+    response = requests.post(
+        f"{emulator.url}/_emulator/inbound/250",
+        data=b"",
+        headers={"Content-Type": "message/rfc822"},
+        timeout=10,
+    )
     assert response.status_code == 400

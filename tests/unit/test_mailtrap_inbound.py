@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -187,6 +188,17 @@ def test_unusable_timestamp_gives_none(
     assert inbound_receiver.only_event.timestamp is None
 
 
+@pytest.mark.parametrize(
+    "timestamp", [10**400, -(10**400), 1e308, float("inf"), float("nan")], ids=str
+)
+def test_overflowing_timestamp_gives_none(
+    post: Any, mailtrap_inbound: Any, inbound_receiver: Any, timestamp: Any
+) -> None:
+    # Issue 11.4: 10**400 raised OverflowError (int / 1000) -> 500.
+    assert post({"events": [make_entry(timestamp=timestamp)]}).status_code == 200
+    assert inbound_receiver.only_event.timestamp is None
+
+
 def test_signal_sender_is_inbound_view_and_esp_name_mailtrap(
     post: Any, mailtrap_inbound: Any, inbound_receiver: Any
 ) -> None:
@@ -195,15 +207,45 @@ def test_signal_sender_is_inbound_view_and_esp_name_mailtrap(
     assert inbound_receiver.calls[0]["esp_name"] == "Mailtrap"
 
 
-def test_path_ids_are_url_quoted(post: Any, inbound_receiver: Any) -> None:
+def test_documented_ids_make_the_fetch_path(post: Any, inbound_receiver: Any) -> None:
     with responses.RequestsMock() as mock:
-        mock.get(
-            "https://mailtrap.io/api/inbound/inboxes/25%2F0/messages/a%20b%2Fc", json=MESSAGE_DATA
-        )
+        mock.get("https://mailtrap.io/api/inbound/inboxes/25/messages/a-B_9", json=MESSAGE_DATA)
         mock.get(RAW_URL, body=RAW_MESSAGE)
-        assert (
-            post({"events": [make_entry(inbox_id="25/0", message_id="a b/c")]}).status_code == 200
-        )
+        response = post({"events": [make_entry(inbox_id="25", message_id="a-B_9")]})
+    assert response.status_code == 200
+    assert inbound_receiver.only_event.event_id == "25/a-B_9"
+
+
+BAD_INBOX_ID = "Event 1 has an invalid 'inbox_id' (expected a number)"
+BAD_MESSAGE_ID = "Event 1 has an invalid 'message_id' (expected letters, digits, '-' or '_')"
+
+
+@pytest.mark.parametrize(
+    ("inbox_id", "message_id", "reason"),
+    [
+        ("..", "5", BAD_INBOX_ID),
+        (".", "5", BAD_INBOX_ID),
+        ("25/0", "1", BAD_INBOX_ID),
+        ("٢٥٠", "1", BAD_INBOX_ID),  # non-ASCII digits
+        (-1, "1", BAD_INBOX_ID),
+        (10**20, "1", BAD_INBOX_ID),
+        (250, "..", BAD_MESSAGE_ID),
+        (250, "a b/c", BAD_MESSAGE_ID),
+        (250, "%2e%2e", BAD_MESSAGE_ID),
+        (250, "x" * 129, BAD_MESSAGE_ID),
+    ],
+)
+def test_ids_of_another_form_answer_400_without_any_request(
+    post: Any, inbound_receiver: Any, inbox_id: Any, message_id: Any, reason: str
+) -> None:
+    # Issue 11.5: {"inbox_id": "..", "message_id": "5"} sent the Bearer token to
+    # https://mailtrap.io/api/inbound/messages/5. Only the documented id forms are accepted.
+    with responses.RequestsMock() as mock:  # any request at all would fail the test
+        response = post({"events": [make_entry(inbox_id=inbox_id, message_id=message_id)]})
+        assert len(mock.calls) == 0
+    assert response.status_code == 400
+    assert response.content.decode() == reason
+    assert inbound_receiver.events == []
 
 
 def test_api_url_setting_gets_a_trailing_slash(
@@ -260,8 +302,6 @@ def test_null_entries_are_skipped(post: Any, mailtrap_inbound: Any, inbound_rece
 def test_json_lines_body_is_accepted(
     post: Any, mailtrap_inbound: Any, inbound_receiver: Any
 ) -> None:
-    import json
-
     response = post(json.dumps(make_entry()) + "\n", content_type="application/jsonl")
     assert response.status_code == 200
     assert len(inbound_receiver.events) == 1
@@ -406,6 +446,21 @@ def test_malformed_body_answers_400_without_fetch_or_signal(
     assert inbound_receiver.events == []
 
 
+@pytest.mark.parametrize("opener", ["[", '{"a":'], ids=["arrays", "objects"])
+def test_deeply_nested_json_answers_400_without_fetch(
+    post: Any, mailtrap_inbound: Any, inbound_receiver: Any, opener: str
+) -> None:
+    # Issue 11.1: ~1,500 levels raised RecursionError while decoding -> 500.
+    closer = "]" if opener == "[" else "}"
+    entry = json.dumps(make_entry(extra="PLACEHOLDER"))
+    body = '{"events": [' + entry.replace('"PLACEHOLDER"', opener * 1500 + "1" + closer * 1500)
+    response = post(body + "]}")
+    assert response.status_code == 400
+    assert response.content == b"Body is nested more than 100 levels deep"
+    assert len(mailtrap_inbound.calls) == 0
+    assert inbound_receiver.events == []
+
+
 def test_one_bad_entry_rejects_the_whole_request(
     post: Any, mailtrap_inbound: Any, inbound_receiver: Any
 ) -> None:
@@ -442,6 +497,25 @@ def test_download_error_raises_without_leaking_the_presigned_url(
     assert "403" in text
     assert "presigned-9f8e7d" not in text
     assert MAILTRAP_API_TOKEN not in text
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_download_error_report_shows_no_presigned_url(
+    settings: Any, post: Any, inbound_receiver: Any, debug: bool
+) -> None:
+    from django.views.debug import ExceptionReporter
+
+    settings.DEBUG = debug
+    with responses.RequestsMock() as mock:
+        mock.get(MESSAGE_URL, json=MESSAGE_DATA)
+        mock.get(RAW_URL, status=403, body="<Error><Code>AccessDenied</Code></Error>")
+        with pytest.raises(AnymailRequestsAPIError) as failure:
+            post({"events": [make_entry()]})
+    reporter = ExceptionReporter(None, failure.type, failure.value, failure.tb, is_email=True)
+    for report in (reporter.get_traceback_html(), reporter.get_traceback_text()):
+        assert "fetch_inbound_event" in report
+        assert "presigned-9f8e7d" not in report
+        assert MAILTRAP_API_TOKEN not in report
 
 
 def test_connection_error_raises_without_token(post: Any, inbound_receiver: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from anymail.exceptions import AnymailInsecureWebhookWarning, AnymailWebhookValidationFailure
-from anymail.mailtrap.webhook_body import decode_entries, require_fields
+from anymail.mailtrap.webhook_body import decode_entries, json_nesting_depth, require_fields
 from anymail.signals import AnymailTrackingEvent, tracking
 from anymail.webhooks.base import (
     AnymailBaseWebhookView,
@@ -306,3 +306,43 @@ def test_boolean_is_not_accepted_as_a_number() -> None:
 
 def test_optional_field_may_be_absent() -> None:
     require_fields({}, 1, optional=True, category=(str,))  # no error
+
+
+# -- Nesting depth (issue 11.1) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        (b"{}", 1),
+        (b'{"events": [{"event": "a"}]}', 3),
+        (b'{"a": "]]]}}} [[[ {{{"}', 1),  # brackets in strings do not count
+        (b'{"a": "\\" [[[ \\\\"}', 1),  # nor after an escaped quote
+        (b'{"a": "\\\\", "b": [[1]]}', 3),  # an escaped backslash ends no string
+        (b'{"event": "a"}\n[[[1]]]\n', 3),  # JSON Lines: the deepest line
+        (b"[" * 1500 + b"]" * 1500, 1500),
+        (b"", 0),
+    ],
+)
+def test_json_nesting_depth(body: bytes, depth: int) -> None:
+    assert json_nesting_depth(body) == depth
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 101 + b"]" * 101,
+        b'{"events": [' + b'{"a":' * 200 + b"1" + b"}" * 200 + b"]}",
+        b"[" * 5000,  # unbalanced, as an attacker may send it
+        b'{"event": "a"}\n' + b"[" * 1500 + b"]" * 1500,
+    ],
+)
+def test_too_deep_body_is_a_payload_error_not_a_recursion_error(body: bytes) -> None:
+    with pytest.raises(AnymailWebhookPayloadError, match="nested more than 100 levels deep"):
+        decode_entries(body)
+
+
+def test_a_hundred_levels_are_accepted() -> None:
+    body = b'{"events": [{"event": "a", "x": ' + b"[" * 97 + b"]" * 97 + b"}]}"
+    assert json_nesting_depth(body) == 100
+    assert decode_entries(body)[0]["event"] == "a"

@@ -80,13 +80,21 @@ class AnymailBaseBackend(BaseEmailBackend):
         """
         if not email_messages:
             return 0
-        created_session = self.open()
+        opened = self.begin_sending()
         try:
             run = SendRun(self, self.send_concurrency, self.make_packer())
             return run.run(email_messages)
         finally:
-            if created_session:
-                self.close()
+            self.end_sending(opened)
+
+    def begin_sending(self) -> bool:
+        """Make sure the connection is open for a send_messages call; True if this opened it."""
+        return self.open()
+
+    def end_sending(self, opened: bool) -> None:
+        """The send_messages call is over: close the connection if it opened it."""
+        if opened:
+            self.close()
 
     def make_packer(self) -> Packer:
         """How prepared messages become HTTP calls; ESP adapters may group or split them."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
 from django.core.mail import EmailMessage
+from requests.structures import CaseInsensitiveDict
 
-from ..exceptions import AnymailRequestsAPIError
+from ..exceptions import AnymailRequestsAPIError, requests_error_class
 from ..sending.debug import log_exchange
 from ..sending.http_caller import CallAttempts, HttpCaller
 from ..sending.http_session import USER_AGENT, AnymailSession
@@ -15,6 +17,7 @@ from ..sending.rate_limit import RateLimiter, shared_rate_limiter
 from ..sending.request_payload import RequestsPayload
 from ..sending.retry import RetryPolicy
 from ..sending.scale_settings import read_scale_settings
+from ..sending.secrets import masked
 from ..settings import get_anymail_setting
 from .base import AnymailBaseBackend
 
@@ -44,6 +47,11 @@ class AnymailRequestsBackend(AnymailBaseBackend):
         if scale.rate_limit is not None:
             self.rate_limiter = shared_rate_limiter(self.rate_limit_scope(), *scale.rate_limit)
         self.session: requests.Session | None = None
+        # One instance may send from several threads at once (docs/sending-at-scale.md):
+        # the session stays open while any send_messages call uses it.
+        self._session_lock = threading.RLock()
+        self._session_users = 0
+        self._close_when_idle = False
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -68,17 +76,27 @@ class AnymailRequestsBackend(AnymailBaseBackend):
         return f"{self.esp_name} {self.api_url}"
 
     def open(self) -> bool:
-        if self.session:
-            return False
-        try:
-            self.session = self.create_session()
-        except Exception:
-            if not self.fail_silently:
-                raise
-            return False
-        return True
+        with self._session_lock:
+            if self.session:
+                return False
+            try:
+                self.session = self.create_session()
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                return False
+            return True
 
     def close(self) -> None:
+        """Close the session -- once no send_messages call is using it any more (one running
+        in another thread, or a signal receiver closing it mid-send, would fail)."""
+        with self._session_lock:
+            if self._session_users:
+                self._close_when_idle = True
+                return
+            self._close_session()
+
+    def _close_session(self) -> None:
         if self.session is None:
             return
         try:
@@ -88,6 +106,24 @@ class AnymailRequestsBackend(AnymailBaseBackend):
                 raise
         finally:
             self.session = None
+
+    def begin_sending(self) -> bool:
+        """Open the session unless it is open (maybe by another thread's send), and count
+        this send_messages call as one of its users."""
+        with self._session_lock:
+            opened = super().begin_sending()
+            if opened:
+                self._close_when_idle = True
+            self._session_users += 1
+            return opened
+
+    def end_sending(self, opened: bool) -> None:
+        """The last send_messages call using a session that a send opened closes it."""
+        with self._session_lock:
+            self._session_users -= 1
+            if self._session_users == 0 and self._close_when_idle:
+                self._close_when_idle = False
+                self.close()
 
     def create_session(self) -> requests.Session:
         """A session with our User-Agent and a connection pool for every concurrent call;
@@ -127,13 +163,16 @@ class AnymailRequestsBackend(AnymailBaseBackend):
     ) -> AnymailRequestsAPIError:
         error = outcome.error
         assert error is not None
-        # An error that is both an Anymail error and the original requests type
-        error_class = type("AnymailRequestsAPIError", (AnymailRequestsAPIError, type(error)), {})
+        # An error that is both an Anymail error and the original requests type (one class
+        # per requests type, so that it pickles); the cause's frames have no locals left
+        error_class = requests_error_class(type(error))
         text = [f"Error posting to {params.get('url', '')}:"]
         if outcome.gave_up:
             text.append(f"({outcome.gave_up})")
         anymail_error = error_class(*text, email_message=message, payload=payload, backend=self)
         anymail_error.attempts = outcome.attempts
+        if isinstance(error.request, requests.PreparedRequest):  # the cause stays around
+            error.request = scrubbed_request(error.request)
         anymail_error.__cause__ = error
         return anymail_error
 
@@ -167,23 +206,31 @@ class AnymailRequestsBackend(AnymailBaseBackend):
 
 
 def detach_request_body(response: Any) -> Any:
-    """A copy of the response whose `.request` has no body (and no `.raw`).
+    """A copy of the response whose `.request` has no body, credentials masked in its
+    headers (and no `.raw`).
 
     `anymail_status.esp_response` lives as long as the message; it must not keep a large
     request body (attachments) alive. The PreparedRequest itself is left untouched, since
     other code -- e.g. the `responses` library's call log -- may still read its body.
     """
     request = getattr(response, "request", None)
-    if not isinstance(response, requests.Response) or getattr(request, "body", None) is None:
+    if not isinstance(response, requests.Response) or request is None:
         return response
     # Shallow copies (no __init__): this runs once per API call, so it must be cheap
     clone = requests.Response.__new__(requests.Response)
     clone.__dict__.update(response.__dict__)
-    bodiless = requests.PreparedRequest.__new__(requests.PreparedRequest)
-    bodiless.__dict__.update(request.__dict__)
-    bodiless.body = None
-    clone.request = bodiless
+    clone.request = scrubbed_request(request)
     # The content is read: the raw urllib3/http.client response is dead weight per message
     # (requests drops it the same way when a Response is pickled).
     clone.raw = None
     return clone
+
+
+def scrubbed_request(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """A copy of the request without its body, credentials masked in its headers: what an
+    error keeps (it lives on in logs, error reports, task results)."""
+    bodiless = requests.PreparedRequest.__new__(requests.PreparedRequest)
+    bodiless.__dict__.update(request.__dict__)
+    bodiless.body = None
+    bodiless.headers = CaseInsensitiveDict(masked(request.headers or {}))
+    return bodiless

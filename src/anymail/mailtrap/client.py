@@ -11,18 +11,21 @@ to do -- never containing the token.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import requests
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import DEFAULT_POOLSIZE
 
-from ..exceptions import AnymailRequestsAPIError
+from ..exceptions import AnymailConfigurationError, AnymailRequestsAPIError
 from ..sending.http_caller import NO_RETRY, HttpCaller
 from ..sending.http_session import USER_AGENT, AnymailSession
+from ..sending.secrets import Secret, SecretHeaders, forget_locals
+from .download import DownloadDeadline, DownloadDeadlineExceeded
 
 ESP_NAME = "Mailtrap"
 SEND_API_URL = "https://send.api.mailtrap.io/api/"
@@ -50,6 +53,19 @@ class MailtrapAPIError(AnymailRequestsAPIError):
         self.problem = problem
 
 
+#: What `requests` refuses in a header value -- and then quotes, token included, in its error.
+_UNSENDABLE_TOKEN = re.compile(r"^\s|[\r\n]")
+
+
+def check_token(api_token: Any) -> None:
+    """A token `requests` cannot send is a configuration error (that never quotes it)."""
+    if isinstance(api_token, str) and _UNSENDABLE_TOKEN.search(api_token):
+        raise AnymailConfigurationError(
+            "The Mailtrap API token starts with whitespace or contains a line break "
+            "(MAILTRAP_API_TOKEN read from a file with its newline?): remove them."
+        )
+
+
 def with_slash(url: str) -> str:
     """Base URLs are joined with relative paths: they must end with a slash."""
     return url if url.endswith("/") else url + "/"
@@ -68,6 +84,7 @@ class MailtrapClient:
         timeout: Any = DEFAULT_TIMEOUT,
         caller: HttpCaller | None = None,
     ) -> None:
+        check_token(api_token)
         self._api_token = api_token
         self.sandbox_id = sandbox_id
         self.use_sandbox = bool(sandbox_id)
@@ -107,12 +124,14 @@ class MailtrapClient:
         return name
 
     def send_headers(self) -> dict[str, str]:
-        """Headers of a send or batch call."""
-        return {
-            "Api-Token": self._api_token,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        """Headers of a send or batch call (their repr masks the token: secrets.py)."""
+        return SecretHeaders(
+            {
+                "Api-Token": self._api_token,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            }
+        )
 
     # -- the general API ------------------------------------------------------------------------
 
@@ -131,7 +150,9 @@ class MailtrapClient:
         Raises AnymailRequestsAPIError with a one-line explanation on any failure.
         """
         url = urljoin(self.api_url, path)
-        headers = {"Authorization": f"Bearer {self._api_token}", "Accept": "application/json"}
+        headers = SecretHeaders(
+            {"Authorization": f"Bearer {self._api_token}", "Accept": "application/json"}
+        )
         call = dict(method=method, url=url, params=params, json=json, headers=headers)
         own_session = session is None
         active = self.new_session() if session is None else session
@@ -173,8 +194,71 @@ class MailtrapClient:
         return f"inbound/inboxes/{quote(inbox_id, safe='')}/messages/{quote(message_id, safe='')}"
 
     @contextmanager
-    def download(self, url: str, chunk_size: int) -> Iterator[Iterator[bytes]]:
-        """Stream a pre-signed download URL (no credentials: S3 rejects a second auth)."""
-        with requests.get(url, stream=True, timeout=self.timeout) as response:
-            response.raise_for_status()
-            yield response.iter_content(chunk_size=chunk_size)
+    def download(
+        self, url: str, chunk_size: int, deadline: float | None = None
+    ) -> Iterator[Iterator[bytes]]:
+        """Stream a pre-signed download URL (no credentials: S3 rejects a second auth),
+        taking at most `deadline` seconds in all (download.py).
+
+        The URL is a credential while it is valid, so a failure -- an error status, or the
+        connection failing while the caller reads -- raises a `MailtrapAPIError` that
+        names neither the URL nor its signature: `problem` is "HTTP 403", "ReadTimeout"...;
+        `response` (for an error status) has the URL without its query string, and the
+        start of the body with the query's values masked.
+        """
+        limit = DownloadDeadline(deadline)
+        signed_url = Secret(url)  # no error report may show it (in this frame's locals)
+        del url
+        try:
+            with requests.get(signed_url.value, stream=True, timeout=self.timeout) as response:
+                if not 200 <= response.status_code <= 299:
+                    raise _download_error(requests.HTTPError(response=response))
+                with limit.watching(response) as guard:
+                    yield guard(response.iter_content(chunk_size=chunk_size))
+        except AnymailRequestsAPIError:
+            raise
+        except requests.RequestException as error:
+            forget_locals(error)
+            raise _download_error(error) from None
+
+
+#: Of an error answer to a download, this much of the body is kept.
+_ERROR_BODY_BYTES = 16384
+
+
+def _download_error(error: requests.RequestException) -> MailtrapAPIError:
+    """A download failure without the pre-signed URL (see `MailtrapClient.download`)."""
+    response = error.response if isinstance(error, requests.HTTPError) else None
+    if response is None:
+        problem = type(error).__name__
+        if isinstance(error, DownloadDeadlineExceeded):  # its text names no URL
+            problem = f"{problem}: {error}"
+        return MailtrapAPIError(
+            f"Could not download the message from Mailtrap's storage ({problem})",
+            problem=problem,
+            esp_name=ESP_NAME,
+        )
+    parts = urlsplit(response.url)
+    try:
+        body = response.raw.read(_ERROR_BODY_BYTES) if response.raw is not None else b""
+    except Exception:  # the connection is gone already: no body then
+        body = b""
+    # S3's SignatureDoesNotMatch answer quotes the signature: mask every query value
+    for _name, value in parse_qsl(parts.query):
+        if len(value) >= 8:
+            body = body.replace(value.encode(), b"***")
+    summary = requests.Response()
+    summary.status_code = response.status_code
+    summary.reason = response.reason
+    summary.url = parts._replace(query="", fragment="").geturl()
+    summary.headers = response.headers
+    summary.encoding = response.encoding
+    summary._content = body
+    summary._content_consumed = True  # type: ignore[attr-defined]
+    problem = f"HTTP {response.status_code}"
+    return MailtrapAPIError(
+        f"Could not download the message from Mailtrap's storage ({problem})",
+        problem=problem,
+        response=summary,
+        esp_name=ESP_NAME,
+    )

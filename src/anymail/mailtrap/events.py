@@ -24,6 +24,12 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: Optional fields copied into AnymailTrackingEvent: strings when present.
+_OPTIONAL_STRINGS: dict[str, tuple[type, ...]] = {
+    name: (str,) for name in ("category", "event_id", "email", "response", "url", "user_agent")
+}
+
+
 def reject_inbound_entries(entries: list[Any]) -> None:
     """Inbound events posted to the tracking URL mean the webhooks are swapped: say so."""
     for entry in entries:
@@ -39,7 +45,9 @@ def check_tracking_entry(entry: Any, number: int) -> tuple[dict[str, Any], datet
     """A tracking entry with its required fields, plus its timestamp converted (400 if bad)."""
     require_event_name(entry, number)
     require_fields(entry, number, message_id=(str,), timestamp=(int, float))
-    require_fields(entry, number, optional=True, custom_variables=(dict,), category=(str,))
+    # Decision (issue 11.4): a wrong type in a field that reaches the event is rejected (400)
+    # like a missing required field, rather than handed to receivers or silently dropped.
+    require_fields(entry, number, optional=True, custom_variables=(dict,), **_OPTIONAL_STRINGS)
     timestamp = epoch_to_datetime(entry["timestamp"])
     if timestamp is None:
         raise AnymailWebhookPayloadError(f"Event {number} has an out-of-range 'timestamp'")

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from itertools import accumulate
 from typing import Any
 
 from ..exceptions import AnymailWebhookPayloadError
 
-__all__ = ["decode_entries", "epoch_to_datetime", "require_event_name", "require_fields"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "decode_entries",
+    "epoch_to_datetime",
+    "json_nesting_depth",
+    "require_event_name",
+    "require_fields",
+]
 
 JSON_LINES_CONTENT_TYPES = frozenset({"application/jsonl", "application/x-ndjson"})
+#: Mailtrap's bodies nest 4 levels deep; far deeper ones would make `json` raise RecursionError.
+MAX_JSON_DEPTH = 100
+
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
 
 
 def decode_entries(body: bytes, content_type: str = "") -> list[Any]:
@@ -29,10 +42,14 @@ def decode_entries(body: bytes, content_type: str = "") -> list[Any]:
     """
     if not body.strip():
         raise AnymailWebhookPayloadError("Empty request body")
+    if json_nesting_depth(body) > MAX_JSON_DEPTH:
+        raise AnymailWebhookPayloadError(f"Body is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         document = json.loads(body)
     except ValueError:
         return _decode_json_lines(body)
+    except RecursionError:  # not reached after the depth check; kept as a safety net
+        raise AnymailWebhookPayloadError("Body is nested too deeply") from None
     if not isinstance(document, dict):
         raise AnymailWebhookPayloadError("Body must be a JSON object or JSON Lines of objects")
     if "events" in document:
@@ -52,11 +69,25 @@ def _decode_json_lines(body: bytes) -> list[Any]:
             continue
         try:
             entries.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             raise AnymailWebhookPayloadError(
                 f"Body is neither JSON nor JSON Lines (line {number} does not parse)"
             ) from None
     return entries
+
+
+def json_nesting_depth(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON (Lines) body nest, in linear time.
+
+    Exact for valid JSON (brackets inside strings do not count); for anything else
+    a bound that only decides which 400 the body gets.
+    """
+    # Drop escaped backslashes, then escaped quotes: what remains splits cleanly on quotes,
+    # and every other piece is outside a string.
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside_strings = b"".join(unescaped.split(b'"')[::2])
+    brackets = outside_strings.translate(None, _NOT_BRACKETS).translate(_BRACKET_STEPS)
+    return max(accumulate(memoryview(brackets).cast("b")), default=0)
 
 
 def require_event_name(entry: Any, number: int) -> None:

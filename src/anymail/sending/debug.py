@@ -6,13 +6,12 @@ from typing import Any
 
 import requests
 
-SECRET_HEADERS = frozenset({"api-token", "authorization"})
+from .secrets import MASK, is_secret_header
 
 
 def _headers(headers: Any) -> str:
     return "\n".join(
-        f"{name}: {'***' if name.lower() in SECRET_HEADERS else value}"
-        for name, value in headers.items()
+        f"{name}: {MASK if is_secret_header(name) else value}" for name, value in headers.items()
     )
 
 

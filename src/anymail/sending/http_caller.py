@@ -18,6 +18,7 @@ import requests
 from .json_body import JSONStream
 from .rate_limit import RateLimiter
 from .retry import Decision, RetryPolicy
+from .secrets import forget_locals
 
 retry_logger = logging.getLogger("anymail.retry")
 
@@ -61,6 +62,10 @@ class HttpCaller:
         while True:
             attempt += 1
             response, error = self._attempt(session, params, rewind=attempt > 1)
+            # requests' and urllib3's frames hold the headers (the token): no error report
+            # may show them (see secrets.py). Cleared now that those frames are finished.
+            if error is not None:
+                forget_locals(error)
             if error is None and _is_2xx(response):
                 return CallAttempts(response, None, attempt)
             decision = policy.decide(attempt, started, response, error)

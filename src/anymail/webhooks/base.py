@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from django.core.exceptions import SuspiciousOperation
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -32,6 +33,7 @@ from ..exceptions import (
 )
 from ..settings import get_anymail_setting
 from ..signals import AnymailEvent
+from .auth_failures import DEFAULT_LOG_INTERVAL, log_authentication_failure
 
 try:
     from django.contrib.auth.decorators import login_not_required
@@ -70,7 +72,15 @@ class AnymailCoreWebhookView(View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Authenticate, parse every event, then dispatch them (all or none on bad input)."""
-        self.run_validators(request)
+        try:
+            self.run_validators(request)
+        except SuspiciousOperation as error:  # failed auth; also a body over Django's limit
+            # Django answers 400; the log record is ours, throttled (auth_failures.py)
+            interval = get_anymail_setting(
+                "webhook_auth_failure_log_interval", default=DEFAULT_LOG_INTERVAL
+            )
+            log_authentication_failure(self.esp_name, request, error, interval)
+            raise
         try:
             events = self.parse_events(request)
         except AnymailWebhookPayloadError as err:

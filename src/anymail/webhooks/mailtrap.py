@@ -33,6 +33,8 @@ __all__ = ["MailtrapInboundWebhookView", "MailtrapTrackingWebhookView", "Mailtra
 
 DEFAULT_INBOUND_API_URL = GENERAL_API_URL
 DEFAULT_REQUESTS_TIMEOUT = 30
+#: Seconds for the whole raw-message download (REQUESTS_TIMEOUT bounds each read only).
+DEFAULT_DOWNLOAD_DEADLINE = 60
 
 
 class MailtrapWebhookView(AnymailBaseWebhookView):
@@ -108,6 +110,7 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
     api_token: str | None = None
     api_url: str | None = None
     download_chunk_size: int | None = None
+    download_deadline: float | None = None
 
     @sensitive_variables("token")
     def __init__(self, **kwargs: Any) -> None:
@@ -128,6 +131,12 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
         self.requests_timeout = get_anymail_setting(
             "requests_timeout", default=DEFAULT_REQUESTS_TIMEOUT
         )
+        self.download_deadline = get_anymail_setting(
+            "download_deadline",
+            esp_name=esp_name,
+            kwargs=kwargs,
+            default=DEFAULT_DOWNLOAD_DEADLINE,
+        )
         super().__init__(**kwargs)
 
     def parse_events(self, request: HttpRequest) -> list[AnymailInboundEvent]:
@@ -141,4 +150,4 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
         assert self.api_token is not None and self.api_url is not None
         client = MailtrapClient(self.api_token, api_url=self.api_url, timeout=self.requests_timeout)
         chunk_size = self.download_chunk_size or DEFAULT_DOWNLOAD_CHUNK_SIZE
-        return fetch_inbound_event(client, entry, chunk_size)
+        return fetch_inbound_event(client, entry, chunk_size, deadline=self.download_deadline)
