@@ -85,7 +85,8 @@ def main() -> None:
     with server(0) as instant, server(20) as slow:
         servers = {0: instant, 20: slow}
         results = run_all(servers)
-        results += memory_results(instant.api_url)
+    with server(0) as fresh:  # a server the soak and throughput runs have not worn
+        results += memory_results(fresh.api_url)
     results += queue_results()  # queued sending: starts its own servers and workers
     elapsed = time.perf_counter() - started
     import django
