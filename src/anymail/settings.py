@@ -58,3 +58,59 @@ def get_anymail_setting(
     raise AnymailConfigurationError(
         f"You must set ANYMAIL = {{{key!r}: ...}} or {prefixed}{bare} in your Django settings"
     )
+
+
+class SettingsReader:
+    """Reads a backend's settings once, validating each and naming it in the error
+    (AnymailInvalidMailer for a MAILERS alias, else AnymailConfigurationError)."""
+
+    def __init__(self, esp_name: str, kwargs: MutableMapping[str, Any]) -> None:
+        self.esp_name = esp_name
+        self.kwargs = kwargs
+        self.alias = kwargs.get("alias")
+
+    def get(self, name: str, default: Any) -> Any:
+        return get_anymail_setting(
+            name, esp_name=self.esp_name, kwargs=self.kwargs, default=default
+        )
+
+    def text(self, name: str, default: str) -> str:
+        value = self.get(name, default)
+        if not isinstance(value, str) or not value:
+            raise self.error(name, value, "a non-empty string")
+        return value
+
+    def number(
+        self, name: str, default: Any, kind: type, minimum: float, maximum: float | None = None
+    ) -> Any:
+        return self.check(name, self.get(name, default), kind, minimum, maximum)
+
+    def optional_number(self, name: str, default: float | None) -> float | None:
+        value = self.get(name, default)
+        return None if value is None else float(self.check(name, value, float, 0))
+
+    def check(
+        self, name: str, value: Any, kind: type, minimum: float, maximum: float | None = None
+    ) -> Any:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = kind(value)
+            if number < minimum or (maximum is not None and number > maximum):
+                raise ValueError
+        except (TypeError, ValueError):
+            limits = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise self.error(name, value, f"a number {limits}") from None
+        return number
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.get(name, default)
+        if value not in choices:
+            raise self.error(name, value, " or ".join(repr(choice) for choice in choices))
+        return str(value)
+
+    def error(self, name: str, value: Any, expected: str) -> AnymailConfigurationError:
+        text = f"Invalid {setting_name(name, self.esp_name)}={value!r}: expected {expected}"
+        if self.alias is not None:
+            return AnymailInvalidMailer(text, alias=self.alias)
+        return AnymailConfigurationError(text)

@@ -10,8 +10,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..exceptions import AnymailConfigurationError, AnymailInvalidMailer
-from ..settings import get_anymail_setting, setting_name
+from ..settings import SettingsReader
 from .rate_limit import parse_rate_limit
 from .retry import RetryPolicy
 
@@ -46,38 +45,10 @@ def read_scale_settings(
     )
 
 
-class _Reader:
-    def __init__(self, esp_name: str, kwargs: MutableMapping[str, Any]) -> None:
-        self.esp_name = esp_name
-        self.kwargs = kwargs
-        self.alias = kwargs.get("alias")
-
-    def get(self, name: str, default: Any) -> Any:
-        return get_anymail_setting(
-            name, esp_name=self.esp_name, kwargs=self.kwargs, default=default
-        )
-
-    def number(self, name: str, default: Any, kind: type, minimum: float) -> Any:
-        value = self.get(name, default)
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = kind(value)
-            if number < minimum:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise self.error(name, value, f"a number >= {minimum}") from None
-        return number
-
+class _Reader(SettingsReader):
     def rate_limit(self, name: str) -> tuple[int, float] | None:
         value = self.get(name, None)
         try:
             return parse_rate_limit(value)
         except (TypeError, ValueError) as err:
             raise self.error(name, value, str(err)) from None
-
-    def error(self, name: str, value: Any, expected: str) -> AnymailConfigurationError:
-        text = f"Invalid {setting_name(name, self.esp_name)}={value!r}: expected {expected}"
-        if self.alias is not None:
-            return AnymailInvalidMailer(text, alias=self.alias)
-        return AnymailConfigurationError(text)
