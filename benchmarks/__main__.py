@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .harness import Server, server, setup_django
+from .mail_log import mail_log_results
 from .queue import queue_results
 from .scenarios import Result, run_all
 
@@ -88,6 +89,7 @@ def main() -> None:
     with server(0) as fresh:  # a server the soak and throughput runs have not worn
         results += memory_results(fresh.api_url)
     results += queue_results()  # queued sending: starts its own servers and workers
+    results += mail_log_results()  # the message log: fresh interpreters, its own databases
     elapsed = time.perf_counter() - started
     import django
     import requests

@@ -4,6 +4,8 @@ import os
 import socket
 from importlib.util import find_spec
 
+import django
+
 
 def _reachable(port: int) -> bool:
     """A service on 127.0.0.1:port (the queue tests' PostgreSQL, Redis)."""
@@ -24,8 +26,31 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "anymail",
     "anymail.queue",
+    "tests.mail_log.apps.MailLogTestConfig",  # anymail.mail_log, receivers off but in its tests
+    # The message log's admin (tests/mail_log_admin)
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",  # live_server serves the admin's CSS (browser screenshots)
 ]
-MIDDLEWARE: list[str] = []
+MIDDLEWARE: list[str] = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 ROOT_URLCONF = "tests.urls"
 STATIC_URL = "/static/"  # the live_server fixture's static-files handler needs one
 DATABASES: dict[str, dict[str, object]] = {
@@ -42,7 +67,12 @@ if _reachable(POSTGRES_PORT) and find_spec("psycopg") is not None:
         "PORT": POSTGRES_PORT,
         "TEST": {"NAME": f"test_anymail_queue_{os.getpid()}"},
     }
-EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+# Django 6.1 replaced EMAIL_BACKEND with MAILERS and deprecates the old setting (the two
+# cannot be mixed): each Django gets its own. Tests change it with tests.conftest.use_backend().
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 DEFAULT_FROM_EMAIL = "from@example.com"
 ANYMAIL: dict[str, object] = {}
 # Queued sending: enqueued drains wait in the dummy backend until a test runs them.

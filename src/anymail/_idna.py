@@ -7,7 +7,12 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from .exceptions import AnymailConfigurationError, AnymailImproperlyInstalled, AnymailInvalidMailer
+from .exceptions import (
+    AnymailConfigurationError,
+    AnymailImproperlyInstalled,
+    AnymailInvalidAddress,
+    AnymailInvalidMailer,
+)
 
 IdnaEncoder = Callable[[str], str]
 
@@ -79,3 +84,22 @@ def resolve_idna_encoder(setting: Any, alias: str | None = None) -> IdnaEncoder:
     if alias is not None:
         raise AnymailInvalidMailer(message, alias=alias)
     raise AnymailConfigurationError(message)
+
+
+def encoder_setting(encoder: IdnaEncoder) -> str:
+    """What the user configured, for error messages: the setting string, else the callable's
+    name."""
+    return str(getattr(encoder, "setting_name", getattr(encoder, "__name__", repr(encoder))))
+
+
+def encode_domain(encoder: IdnaEncoder, domain: str) -> str:
+    """`domain` through the configured encoder; a failure is an invalid address naming the
+    setting (a configuration error, such as uts46 not installed, stays one)."""
+    try:
+        return encoder(domain)
+    except AnymailConfigurationError:
+        raise
+    except Exception as err:
+        raise AnymailInvalidAddress(
+            f"Cannot encode {domain!r} using IDNA_ENCODER={encoder_setting(encoder)!r}"
+        ) from err

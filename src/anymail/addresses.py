@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.encoding import force_str
 
+from ._idna import encode_domain
 from .exceptions import AnymailInvalidAddress
 
 IdnaEncode = Callable[[str], str]
@@ -64,13 +65,7 @@ class EmailAddress(Address):
         """The addr-spec with its domain IDNA-encoded when non-ASCII."""
         domain = self.domain
         if idna_encode is not None and not _is_ascii(domain):
-            try:
-                domain = idna_encode(domain)
-            except Exception as err:
-                setting = getattr(idna_encode, "setting_name", getattr(idna_encode, "__name__", ""))
-                raise AnymailInvalidAddress(
-                    f"Cannot encode {self.domain!r} using IDNA_ENCODER={setting!r}"
-                ) from err
+            domain = encode_domain(idna_encode, domain)
         if domain is self.domain and self._given_addr_spec is not None:
             return self._given_addr_spec
         return f"{self.username}@{domain}" if domain else self.username

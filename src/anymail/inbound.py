@@ -159,7 +159,8 @@ class AnymailInboundMessage(ConstructibleMessage):
     def inline_attachments(self) -> dict[str, AnymailInboundMessage]:
         """Deprecated alias of content_id_map."""
         warnings.warn(
-            "inline_attachments has been renamed to content_id_map and will be removed.",
+            "inline_attachments has been renamed to content_id_map and will be removed in the near "
+            "future.",
             AnymailDeprecationWarning,
             stacklevel=2,
         )
@@ -172,7 +173,8 @@ class AnymailInboundMessage(ConstructibleMessage):
     def is_inline_attachment(self) -> bool:
         """Deprecated alias of is_inline()."""
         warnings.warn(
-            "is_inline_attachment has been renamed to is_inline and will be removed.",
+            "is_inline_attachment has been renamed to is_inline and will be removed in the near "
+            "future.",
             AnymailDeprecationWarning,
             stacklevel=2,
         )

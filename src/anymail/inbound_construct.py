@@ -100,9 +100,10 @@ class ConstructibleMessage(SafeHeadersMessage):
             content = base64_codec.b64decode(content)
         maintype, _, subtype = content_type.partition("/")
         part = cls()
+        name = _clean_filename(filename)
         options: dict[str, Any] = {
             "disposition": "inline" if content_id else "attachment",
-            "filename": _clean_filename(filename),
+            "filename": name,
             "cid": f"<{content_id.strip('<>')}>" if content_id else None,
         }
         if maintype == "message":
@@ -110,11 +111,13 @@ class ConstructibleMessage(SafeHeadersMessage):
                 content = content.encode(charset or "utf-8")
             attached = cls.parse_raw_mime_bytes(content)
             MIMEPart.set_content(part, attached, subtype=subtype, **options)
+            if name is not None:
+                part.set_param("name", name)
         else:
             if isinstance(content, str):
                 charset = charset or "utf-8"
                 content = content.encode(charset)
-            part = cls._bytes_part(content, maintype, subtype, charset, **options)
+            part = cls._bytes_part(content, maintype, subtype, charset, name, **options)
         return part
 
     @classmethod
@@ -128,11 +131,18 @@ class ConstructibleMessage(SafeHeadersMessage):
         maintype: str,
         subtype: str,
         charset: str | None,
+        name: str | None = None,
         **options: Any,
     ) -> M:
-        """A base64 part: content round-trips exactly (set_content on str adds a newline)."""
+        """A base64 part: content round-trips exactly (set_content on str adds a newline).
+
+        A file name also goes in Content-Type's `name=` (before the charset), as mail
+        clients write it and as code reading `get_param("name")` expects.
+        """
         part = cls()
         MIMEPart.set_content(part, content, maintype, subtype, **options)
+        if name is not None:
+            part.set_param("name", name)
         if charset:
             part.set_param("charset", charset)
         return part

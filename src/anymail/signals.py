@@ -16,6 +16,41 @@ tracking = Signal()
 #: Sent once per inbound message from a webhook.
 inbound = Signal()
 
+#: Sent once per `send_messages` call of a backend built on the send engine, when every
+#: message's outcome is known, with `backend` (the backend instance), `records` (one
+#: `SendRecord` per message it tried to send, in the caller's order; messages pre_send
+#: cancelled are left out) and `esp_name`. For receivers that keep a record of what was
+#: sent, in bulk (anymail.mail_log). The send is over: a receiver's error is logged and
+#: changes nothing for the caller. (QueuedEmailBackend does not send it: its workers
+#: report through `anymail.queue.signals.outbox_recorded`.)
+send_run_finished = Signal()
+#: Sent once per webhook call, before the per-event `tracking` or `inbound` signals,
+#: with `events` (all the call's normalized events, in order) and `esp_name`: for
+#: receivers that store events in bulk. A receiver's error fails the call (HTTP 500), so
+#: the ESP posts it again; such a receiver should store each event only once.
+webhook_batch = Signal()
+
+
+class SendRecord:
+    """One message of a send_messages call and what became of it (`send_run_finished`)."""
+
+    __slots__ = ("error", "message", "outcome", "payload")
+
+    def __init__(self, message: Any, payload: Any, outcome: str, error: Any = None) -> None:
+        #: The EmailMessage, with its anymail_status.
+        self.message = message
+        #: The ESP payload it was sent as (its attachments released); None if it failed
+        #: before one was built (e.g. validation).
+        self.payload = payload
+        #: "sent", "not_accepted" (the ESP surely does not have it) or "unknown".
+        self.outcome = outcome
+        #: The exception that stopped it, if any.
+        self.error = error
+
+    def __repr__(self) -> str:
+        error = "" if self.error is None else f", error={type(self.error).__name__}"
+        return f"SendRecord(outcome={self.outcome!r}{error})"
+
 
 class AnymailEvent:
     """Base for normalized ESP events."""

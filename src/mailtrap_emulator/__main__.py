@@ -3,26 +3,69 @@
 from __future__ import annotations
 
 import argparse
-import json
+import logging
 import os
 import signal
 import sys
-import urllib.error
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
-from .config import EmulatorConfig
-from .faults import FaultSpecError, parse_rules
+try:  # the `emulator` extra, up front: without it, one line saying how to install it
+    import jinja2  # noqa: F401 - starlette imports it only to render the web inbox
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+
+    from .config import EmulatorConfig
+    from .faults import FaultSpecError, parse_rules
+except ModuleNotFoundError as missing:
+    if (missing.name or "").partition(".")[0] not in {"jinja2", "starlette", "uvicorn"}:
+        raise
+    print(
+        f"mailtrap-emulator: {missing.name} is not installed; the emulator needs the"
+        ' emulator extra: pip install "anymail-mailtrap[emulator]"',
+        file=sys.stderr,
+    )
+    raise SystemExit(2) from None
+
+# After the check above: these need the extra.
+from .cli_commands import run_command
+from .emulator import Emulator
+from .inbound_injection import logger
+from .message_filters import DEFAULT_LIMIT, MAX_LIMIT
+from .server import MAX_PORT, ListenError, base_url, bind_socket, uvicorn_server
 
 DEFAULT_PORT = 8025
 DEFAULT_DB = "mailtrap-emulator.sqlite3"
 DEFAULT_URL = os.environ.get("MAILTRAP_EMULATOR_URL", f"http://127.0.0.1:{DEFAULT_PORT}")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (`mailtrap-emulator: error: …`, exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high`, said in one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            upper = f" to {high}" if high is not None else " or more"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low}{upper}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     """All flags and subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mailtrap-emulator",
         description="Offline Mailtrap: sending, sandbox, webhooks and inbound APIs on one port.",
     )
@@ -35,8 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="another host name for the control API and web inbox, e.g. a container name "
         "(repeatable; 127.0.0.1, localhost, [::1] and --host always work; * allows any)",
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument(
+        "--port", type=whole_number(0, MAX_PORT), default=DEFAULT_PORT, help="0 picks a free port"
+    )
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file, or :memory:")
+    parser.add_argument(
+        "--account-id",
+        type=whole_number(1),
+        default=EmulatorConfig.account_id,
+        metavar="N",
+        help="the emulated account's id, as in /api/accounts/{id}/... paths",
+    )
     parser.add_argument(
         "--token",
         action="append",
@@ -99,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="seed of the faults' random choices (default 0: runs repeat)",
     )
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        help="uvicorn's (default: warning) and the emulator's own, e.g. each inbound message"
+        " received (default: info)",
+    )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     event = commands.add_parser("event", help="fire an event on a running emulator")
@@ -118,8 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     inbound.add_argument("inbox_id", type=int)
     inbound.add_argument("file", help="path to the .eml, or - for stdin")
     inbound.add_argument("--url", default=DEFAULT_URL, help="emulator URL")
-    messages = commands.add_parser("messages", help="list stored messages as JSON")
+    messages = commands.add_parser("messages", help="list stored messages as JSON, newest first")
     messages.add_argument("--recipient")
+    messages.add_argument("--category")
+    messages.add_argument("--stream", choices=("transactional", "bulk", "sandbox"))
+    size = messages.add_mutually_exclusive_group()
+    size.add_argument(
+        "--limit",
+        type=whole_number(1, MAX_LIMIT),
+        metavar="N",
+        help=f"messages per answer (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})",
+    )
+    size.add_argument("--all", action="store_true", help="every message, however many")
+    messages.add_argument(
+        "--offset", type=whole_number(0), default=0, metavar="N", help="skip the newest N"
+    )
     messages.add_argument("--url", default=DEFAULT_URL, help="emulator URL")
     return parser
 
@@ -132,6 +202,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         allowed_hosts=args.allowed_host,
         port=args.port,
         db_path=args.db,
+        account_id=args.account_id,
         tokens=args.token,
         sending_domains=args.sending_domain,
         webhook_urls=args.webhook,
@@ -148,11 +219,12 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return config
 
 
-def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
-    """Run in the foreground until Ctrl+C / SIGTERM."""
-    from .emulator import Emulator
-    from .server import base_url, bind_socket, uvicorn_server
+def serve(config: EmulatorConfig, log_level: str | None = None) -> None:
+    """Run in the foreground until Ctrl+C / SIGTERM; ListenError if it cannot listen.
 
+    `log_level` is uvicorn's (default warning) and the emulator's own (default info).
+    """
+    _log_to_stderr(log_level or "info")
     # uvicorn shuts down gracefully, then re-raises SIGINT/SIGTERM: turn both into a clean
     # exit. Installed before "listening" is printed, so a SIGTERM right after it is clean too.
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -165,7 +237,7 @@ def serve(config: EmulatorConfig, log_level: str = "warning") -> None:
     if config.webhook_urls or config.inbound_webhook_urls:
         print(f"  webhook signing secret: {config.signing_secret}", flush=True)
     try:
-        uvicorn_server(emulator, log_level=log_level).run(sockets=[sock])
+        uvicorn_server(emulator, log_level=log_level or "warning").run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
@@ -176,22 +248,12 @@ def _exit_cleanly(signum: int, frame: Any) -> None:
     raise SystemExit(0)
 
 
-def _run_command(args: argparse.Namespace) -> Any:
-    from .server import control_request
-
-    if args.command == "event":
-        body: dict[str, Any] = {"event": args.event}
-        if args.email:
-            body["email"] = args.email
-        for item in args.detail:
-            name, _, value = item.partition("=")
-            body[name] = value
-        return control_request(args.url, f"/_emulator/messages/{args.message}/events", body=body)
-    if args.command == "inbound":
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-        return control_request(args.url, f"/_emulator/inbound/{args.inbox_id}", raw=raw)
-    query = f"?recipient={args.recipient}" if args.recipient else ""
-    return control_request(args.url, f"/_emulator/messages{query}")
+def _log_to_stderr(level: str) -> None:
+    """The emulator's own log lines (uvicorn configures its loggers itself)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("mailtrap-emulator %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level == "trace" else level.upper())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,23 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command:
-        try:
-            print(json.dumps(_run_command(args), indent=2))
-        except urllib.error.HTTPError as error:
-            print(
-                f"error: HTTP {error.code}: {error.read().decode(errors='replace')}",
-                file=sys.stderr,
-            )
-            return 1
-        except OSError as error:
-            print(f"error: cannot reach the emulator at {args.url}: {error}", file=sys.stderr)
-            return 1
-        return 0
+        return run_command(args)
     try:
         config = config_from_args(args)
     except FaultSpecError as error:
         parser.error(str(error))
-    serve(config, args.log_level)
+    try:
+        serve(config, args.log_level)
+    except ListenError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

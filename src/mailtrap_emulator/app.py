@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import control, inbox_views, management, sending
+from . import account_api, control, inbox_views, management, sandbox_api, sending
 from .emulator import Emulator
 from .faults import FaultMiddleware
 from .guard import BrowserGuard
@@ -53,7 +53,12 @@ def create_app(emulator: Emulator) -> Any:
     """The ASGI app serving `emulator`, wrapped in stats counting and fault injection, behind
     the guard against cross-site requests (guard.py)."""
     app = Starlette(
-        routes=sending.routes + management.routes + control.routes + inbox_views.routes,
+        routes=sending.routes
+        + management.routes
+        + sandbox_api.routes
+        + account_api.routes
+        + control.routes
+        + inbox_views.routes,
         exception_handlers={HTTPException: _http_error},
     )
     app.state.emulator = emulator

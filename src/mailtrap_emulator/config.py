@@ -19,6 +19,12 @@ class EmulatorConfig:
     #: and the web inbox may be reached, e.g. a container name; "*" allows any (guard.py).
     allowed_hosts: list[str] = field(default_factory=list)
     db_path: str = ":memory:"
+    #: The emulated account's id, as in `/api/accounts/{account_id}/...` paths.
+    account_id: int = 1001
+    #: List an example verified and an example unverified domain in `GET /api/domains`.
+    example_domains: bool = True
+    #: Entries per page of `GET /api/email_logs` (the spec names no page size).
+    email_logs_page_size: int = 50
     #: Accepted API tokens; empty means any non-empty token is accepted.
     tokens: list[str] = field(default_factory=list)
     #: Sender domains that count as verified; empty means every domain is verified.

@@ -12,7 +12,9 @@ from starlette.routing import Route
 
 from .emulator import Emulator, EventError
 from .faults import FaultSpecError
+from .inbound_injection import inject_inbound
 from .management import inbound_details
+from .message_filters import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def _emulator(request: Request) -> Emulator:
@@ -39,24 +41,45 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+MESSAGE_FILTERS = ("recipient", "category", "stream", "message_id")
+
+
+def _whole_number(text: str | None, default: int, low: int, high: int | None = None) -> int:
+    """A query parameter in `low..high`; ValueError otherwise."""
+    value = default if text in (None, "") else int(text)
+    if value < low or (high is not None and value > high):
+        raise ValueError(text)
+    return value
+
+
 async def list_messages(request: Request) -> JSONResponse:
-    """Stored messages, newest first; filters: recipient, category, stream, sandbox_inbox_id,
-    message_id, limit."""
+    """Stored messages, newest first, a page at a time: `{"messages", "total", "limit",
+    "offset", "next_offset"}`; filters: recipient, category, stream, sandbox_inbox_id,
+    message_id."""
     query = request.query_params
     try:
         inbox = int(query["sandbox_inbox_id"]) if query.get("sandbox_inbox_id") else None
-        limit = int(query.get("limit") or 100)
     except ValueError:
-        return _error(400, "sandbox_inbox_id and limit must be integers")
-    messages = _emulator(request).store.list_messages(
-        recipient=query.get("recipient"),
-        category=query.get("category"),
-        stream=query.get("stream"),
-        sandbox_inbox_id=inbox,
-        message_id=query.get("message_id"),
-        limit=limit,
+        return _error(400, "sandbox_inbox_id must be an integer")
+    try:
+        limit = _whole_number(query.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = _whole_number(query.get("offset"), 0, 0)
+    except ValueError:
+        return _error(400, f"limit must be 1 to {MAX_LIMIT}, offset a whole number >= 0")
+    filters: dict[str, Any] = {name: query.get(name) for name in MESSAGE_FILTERS}
+    store = _emulator(request).store
+    total = store.count_messages(sandbox_inbox_id=inbox, **filters)
+    messages = store.list_messages(limit=limit, offset=offset, sandbox_inbox_id=inbox, **filters)
+    following = offset + len(messages)
+    return JSONResponse(
+        {
+            "messages": messages,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": following if messages and following < total else None,
+        }
     )
-    return JSONResponse({"messages": messages})
 
 
 async def get_message(request: Request) -> JSONResponse:
@@ -150,8 +173,9 @@ async def receive_inbound(request: Request) -> JSONResponse:
     raw = await request.body()
     if not raw.strip():
         return _error(400, "body must be a raw RFC 822 message")
-    emulator = _emulator(request)
-    record = await run_in_threadpool(emulator.receive_inbound, request.path_params["inbox_id"], raw)
+    record = await run_in_threadpool(
+        inject_inbound, _emulator(request), request.path_params["inbox_id"], raw, via="control API"
+    )
     return JSONResponse(inbound_details(request, record))
 
 

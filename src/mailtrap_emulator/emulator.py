@@ -18,6 +18,7 @@ from .events import (
 from .faults import Faults
 from .mime import build_mime, parse_mime
 from .storage import Store
+from .suppressions import SUPPRESSING_EVENTS, manual_suppression, suppression_from_event
 from .validation import RECIPIENT_FIELDS
 from .webhooks import WebhookDispatcher
 
@@ -170,6 +171,7 @@ class Emulator:
                 self.store.add_event(recipients[0]["message_key"], event)
         if stream == "sandbox":
             return  # Mailtrap's sandbox triggers no webhooks
+        self._suppress(events)
         for webhook in self.webhooks():
             if not webhook["active"] or webhook["webhook_type"] != "email_sending":
                 continue
@@ -178,6 +180,27 @@ class Emulator:
             wanted = [e for e in events if management_name(e["event"]) in webhook["event_types"]]
             for start in range(0, len(wanted), MAX_EVENTS_PER_POST):
                 self.dispatcher.enqueue(webhook, wanted[start : start + MAX_EVENTS_PER_POST])
+
+    def _suppress(self, events: list[dict[str, Any]]) -> None:
+        """Hard bounces, spam complaints and unsubscribes suppress the address (suppressions.py)."""
+        for event in events:
+            if event["event"] in SUPPRESSING_EVENTS:
+                entry = suppression_from_event(event, self.find_message(event["message_id"]))
+                if entry is not None:
+                    self.store.add_suppression(entry)
+
+    def add_suppression(
+        self,
+        email: str,
+        *,
+        type: str = "manual import",  # Mailtrap's name for the field
+        sending_stream: str = "any",
+        domain_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Put an address on the suppression list (ValueError for invalid arguments); an
+        address already suppressed for that stream and domain keeps its entry."""
+        entry = manual_suppression(email, type, sending_stream, domain_name)
+        return self.store.add_suppression(entry)
 
     def webhooks(self) -> list[dict[str, Any]]:
         """Command-line webhooks plus those created through the management API, with secrets."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,6 +17,14 @@ from starlette.templating import Jinja2Templates
 
 from .emulator import Emulator, EventError
 from .events import EVENT_NAMES
+from .inbound_injection import (
+    DEFAULT_INBOX_ID,
+    SAMPLE_INBOX_ID,
+    inbound_outcome,
+    inbound_webhook_count,
+    inbound_webhook_scopes,
+    inject_inbound,
+)
 from .mime import parse_mime
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -26,6 +35,20 @@ BODY_CSP = (
     "style-src 'unsafe-inline' http: https:; font-src data: http: https:"
 )
 STREAMS = ("transactional", "bulk", "sandbox")
+#: Messages per page of the web inbox's list.
+PAGE_SIZE = 50
+
+
+def utc_time(timestamp: Any) -> str:
+    """Epoch seconds (an event's `timestamp`) as `2025-05-01 12:34:56 UTC`; else as it is."""
+    try:
+        moment = datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(timestamp)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+templates.env.filters["utc_time"] = utc_time
 
 
 def _emulator(request: Request) -> Emulator:
@@ -46,22 +69,45 @@ def _not_found(request: Request) -> Response:
     return templates.TemplateResponse(request, "not_found.html", status_code=404)
 
 
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
 async def message_list(request: Request) -> Response:
-    """Sent messages, newest first, filterable by recipient, category and stream."""
+    """Sent messages, newest first, `PAGE_SIZE` a page, filterable by recipient, category
+    and stream."""
     filters = {
         name: request.query_params.get(name, "").strip()
         for name in ("recipient", "category", "stream")
     }
-    messages = _emulator(request).store.list_messages(
-        recipient=filters["recipient"] or None,
-        category=filters["category"] or None,
-        stream=filters["stream"] or None,
-        limit=500,
-    )
+    active = {name: value for name, value in filters.items() if value}
+    page = _page_number(request.query_params.get("page"))
+    store = _emulator(request).store
+    total = store.count_messages(**active)
+    offset = (page - 1) * PAGE_SIZE
+    messages = store.list_messages(limit=PAGE_SIZE, offset=offset, **active)
+
+    def page_url(number: int) -> str:
+        return "/?" + urlencode({**active, "page": number})
+
     return templates.TemplateResponse(
         request,
         "messages.html",
-        {"messages": messages, "filters": filters, "streams": STREAMS},
+        {
+            "messages": messages,
+            "filters": filters,
+            "streams": STREAMS,
+            "total": total,
+            "first": offset + 1,
+            "last": offset + len(messages),
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "previous_url": page_url(page - 1) if page > 1 else None,
+            "next_url": page_url(page + 1) if offset + PAGE_SIZE < total else None,
+        },
     )
 
 
@@ -85,15 +131,26 @@ async def message_detail(request: Request) -> Response:
 
 
 async def inbound_detail(request: Request) -> Response:
-    """One inbound message (no events, no payload)."""
-    record = _emulator(request).store.get_inbound(request.path_params["inbound_id"])
+    """One inbound message (no events, no payload); after an upload, what became of it."""
+    emulator = _emulator(request)
+    record = emulator.store.get_inbound(request.path_params["inbound_id"])
     raw, prefix = _raw_of(request)
     if record is None or raw is None:
         return _not_found(request)
+    received = None
+    if request.query_params.get("received"):
+        inbox_id = record["inbox_id"]
+        received = inbound_outcome(inbox_id, inbound_webhook_count(emulator, inbox_id))
     return templates.TemplateResponse(
         request,
         "message.html",
-        {"message": None, "inbound": record, "parsed": parse_mime(raw), "prefix": prefix},
+        {
+            "message": None,
+            "inbound": record,
+            "received": received,
+            "parsed": parse_mime(raw),
+            "prefix": prefix,
+        },
     )
 
 
@@ -164,12 +221,22 @@ async def trigger_event(request: Request) -> Response:
 
 async def inbound_list(request: Request) -> Response:
     """Inbound messages and the form to upload a raw `.eml`."""
-    records = _emulator(request).store.list_inbound()
+    emulator = _emulator(request)
     items: list[dict[str, Any]] = []
-    for record in records:
+    for record in emulator.store.list_inbound():
         parsed = parse_mime(record["raw"])
         items.append({**record, "from": parsed.header("From"), "subject": parsed.header("Subject")})
-    return templates.TemplateResponse(request, "inbound.html", {"items": items})
+    return templates.TemplateResponse(
+        request,
+        "inbound.html",
+        {
+            "items": items,
+            "error": bool(request.query_params.get("error")),
+            "default_inbox_id": DEFAULT_INBOX_ID,
+            "sample_inbox_id": SAMPLE_INBOX_ID,
+            "webhook_scopes": inbound_webhook_scopes(emulator),
+        },
+    )
 
 
 async def inbound_upload(request: Request) -> Response:
@@ -180,11 +247,13 @@ async def inbound_upload(request: Request) -> Response:
         inbox_id = int(str(form.get("inbox_id") or ""))
     except ValueError:
         inbox_id = 0
-    if upload is None or isinstance(upload, str) or inbox_id < 1:
+    raw = b"" if upload is None or isinstance(upload, str) else await upload.read()
+    if not raw.strip() or inbox_id < 1:
         return RedirectResponse("/inbound?error=1", status_code=303)
-    raw = await upload.read()
-    record = await run_in_threadpool(_emulator(request).receive_inbound, inbox_id, raw)
-    return RedirectResponse(f"/inbound/{record['id']}", status_code=303)
+    record = await run_in_threadpool(
+        inject_inbound, _emulator(request), inbox_id, raw, via="web inbox"
+    )
+    return RedirectResponse(f"/inbound/{record['id']}?received=1", status_code=303)
 
 
 routes = [

@@ -21,10 +21,15 @@ RAW_URL_LIFETIME = timedelta(hours=1)
 
 
 def _unauthorized(request: Request) -> JSONResponse | None:
+    """401 for a wrong token; 403 for another account's id on `/api/accounts/{id}/...`
+    (as account_api.py answers)."""
     emulator: Emulator = request.app.state.emulator
-    if emulator.token_accepted(request_token(request)):
-        return None
-    return JSONResponse({"error": "Incorrect API token"}, status_code=401)
+    if not emulator.token_accepted(request_token(request)):
+        return JSONResponse({"error": "Incorrect API token"}, status_code=401)
+    account_id = request.path_params.get("account_id")
+    if account_id is not None and account_id != emulator.config.account_id:
+        return JSONResponse({"errors": "Account access forbidden"}, status_code=403)
+    return None
 
 
 def _not_found() -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 import threading
@@ -10,22 +11,44 @@ import urllib.request
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode
 
 import uvicorn
 
 from .app import create_app
 from .config import EmulatorConfig
 from .emulator import Emulator
+from .events import ALL_EVENT_TYPES
 from .faults import TransportExposingProtocol
+from .inbound_injection import inject_inbound
+
+MAX_PORT = 65535
+
+
+class ListenError(OSError):
+    """The emulator cannot listen where it was asked to: busy port, bad port or address.
+
+    Its message is one line for a person (the command line prints it as it is).
+    """
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket; port 0 picks a free port."""
+    """A listening socket; port 0 picks a free port. ListenError if that is not possible."""
+    if not 0 <= port <= MAX_PORT:
+        raise ListenError(f"{port} is not a port number: use 1 to {MAX_PORT}, or 0 for a free one")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason += " (is another emulator running? port 0 picks a free one)"
+        raise ListenError(f"cannot listen on {where}: {reason}") from error
     sock.set_inheritable(True)
     return sock
 
@@ -123,9 +146,12 @@ class EmulatorServer:
             raise RuntimeError("the emulator is not running; call start() first")
         return self.emulator
 
-    def messages(self, **filters: Any) -> list[dict[str, Any]]:
-        """Stored messages, newest first (filters: recipient, category, stream, ...)."""
-        return self._running().store.list_messages(**filters)
+    def messages(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Stored messages, newest first: all of them, or `limit` from `offset` on
+        (filters: recipient, category, stream, sandbox_inbox_id, message_id)."""
+        return self._running().store.list_messages(limit=limit, offset=offset, **filters)
 
     def message(self, ref: str | int) -> dict[str, Any] | None:
         """One message by emulator key or Mailtrap message id."""
@@ -160,8 +186,6 @@ class EmulatorServer:
         signing_secret: str | None = None,
     ) -> dict[str, Any]:
         """Register a webhook (all streams and event types by default); returns it with secret."""
-        from .events import ALL_EVENT_TYPES
-
         return self._running().store.add_webhook(
             {
                 "url": url,
@@ -183,8 +207,8 @@ class EmulatorServer:
         return self._running().trigger_event(str(message_ref), event, email=email, details=details)
 
     def receive_inbound(self, inbox_id: int, raw: bytes) -> dict[str, Any]:
-        """Put a raw message into an inbound inbox (notifies inbound webhooks)."""
-        return self._running().receive_inbound(inbox_id, raw)
+        """Put a raw message into an inbound inbox (notifies inbound webhooks; logged)."""
+        return inject_inbound(self._running(), inbox_id, raw, via="EmulatorServer")
 
     def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
         """Block until every webhook post was delivered or gave up; False on timeout."""
@@ -199,11 +223,20 @@ class EmulatorServer:
         return self._running().stats()
 
 
-def control_request(url: str, path: str, *, body: Any = None, raw: bytes | None = None) -> Any:
-    """Call a running emulator's control API (used by the CLI subcommands)."""
+def control_request(
+    url: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw: bytes | None = None,
+    query: dict[str, Any] | None = None,
+) -> Any:
+    """Call a running emulator's control API (used by the CLI subcommands); `query`
+    parameters are URL-encoded (None values left out), `path` must be encoded already."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    params = {name: value for name, value in (query or {}).items() if value is not None}
     request = urllib.request.Request(
-        url.rstrip("/") + path,
+        url.rstrip("/") + path + (f"?{urlencode(params)}" if params else ""),
         data=data,
         method="POST" if data is not None else "GET",
         headers={"Content-Type": "application/json" if raw is None else "message/rfc822"},

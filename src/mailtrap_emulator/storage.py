@@ -11,6 +11,10 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+from .account_store import ACCOUNT_SCHEMA, AccountQueries
+from .message_filters import message_where
+from .sandbox_store import SandboxQueries
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     key INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -61,6 +65,9 @@ CREATE TABLE IF NOT EXISTS inbound_messages (
     raw BLOB NOT NULL,
     access_token TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sandbox_reads (
+    message_key INTEGER PRIMARY KEY REFERENCES messages(key) ON DELETE CASCADE
+);
 """
 
 WEBHOOK_FIELDS = (
@@ -81,7 +88,7 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Store:
+class Store(SandboxQueries, AccountQueries):
     """Thread-safe access to one SQLite database (a file, or `:memory:` for tests)."""
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -93,7 +100,7 @@ class Store:
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(SCHEMA + ACCOUNT_SCHEMA)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -116,9 +123,10 @@ class Store:
             self._db.close()
 
     def reset(self) -> None:
-        """Forget every message, event, webhook and inbound message."""
+        """Forget every message, event, webhook, inbound message and suppression."""
         with self._transaction() as db:
-            for table in ("events", "recipients", "messages", "webhooks", "inbound_messages"):
+            tables = ("events", "recipients", "messages", "webhooks", "inbound_messages")
+            for table in (*tables, "suppressions"):
                 db.execute(f"DELETE FROM {table}")  # fixed table names
 
     # -- sent messages -------------------------------------------------------------------
@@ -161,40 +169,15 @@ class Store:
         return key
 
     def list_messages(
-        self,
-        *,
-        recipient: str | None = None,
-        category: str | None = None,
-        stream: str | None = None,
-        sandbox_inbox_id: int | None = None,
-        message_id: str | None = None,
-        limit: int = 100,
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
-        """Newest first, optionally filtered; each item as `message_dict` returns it."""
-        where: list[str] = []
-        params: list[Any] = []
-        if recipient:
-            where.append("key IN (SELECT message_key FROM recipients WHERE lower(email) = ?)")
-            params.append(recipient.lower())
-        if message_id:
-            where.append("key IN (SELECT message_key FROM recipients WHERE message_id = ?)")
-            params.append(message_id)
-        if category:
-            where.append("category = ?")
-            params.append(category)
-        if stream:
-            where.append("stream = ?")
-            params.append(stream)
-        if sandbox_inbox_id is not None:
-            where.append("sandbox_inbox_id = ?")
-            params.append(sandbox_inbox_id)
-        sql = "SELECT * FROM messages"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY key DESC LIMIT ?"
-        params.append(limit)
+        """Newest first, filtered as `message_where` says; every match unless `limit` is given
+        (callers that page tell their users the `count_messages` total too)."""
+        where, params = message_where(**filters)
+        sql = f"SELECT * FROM messages{where} ORDER BY key DESC LIMIT ? OFFSET ?"
         with self._lock:
-            return [self._message_dict(row) for row in self._query(sql, params)]
+            rows = self._query(sql, [*params, -1 if limit is None else limit, offset])
+            return [self._message_dict(row) for row in rows]
 
     def get_message(self, key: int) -> dict[str, Any] | None:
         """One message by its emulator key, or None."""
@@ -214,9 +197,10 @@ class Store:
         )
         return [dict(row) for row in rows]
 
-    def count_messages(self) -> int:
-        """How many messages are stored."""
-        return int(self._query("SELECT count(*) FROM messages")[0][0])
+    def count_messages(self, **filters: Any) -> int:
+        """How many messages are stored (that match `message_where`'s filters)."""
+        where, params = message_where(**filters)
+        return int(self._query(f"SELECT count(*) FROM messages{where}", params)[0][0])
 
     def _message_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         recipients = self._query(

@@ -10,6 +10,8 @@ import django
 import pytest
 import responses
 
+from tests.conftest import use_backend
+
 MAILTRAP_BACKEND = "anymail.backends.mailtrap.EmailBackend"
 TEST_BACKEND = "anymail.backends.test.EmailBackend"
 CONSOLE_BACKEND = "anymail.backends.console.EmailBackend"
@@ -24,15 +26,15 @@ mailers_only = pytest.mark.skipif(
 
 @pytest.fixture
 def mailtrap_settings(settings: Any) -> Any:
-    """Mailtrap as EMAIL_BACKEND with a token (pytest-django swaps in locmem otherwise)."""
-    settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    """Mailtrap as the default mailer with a token (pytest-django swaps in locmem otherwise)."""
+    use_backend(settings, MAILTRAP_BACKEND)
     settings.ANYMAIL = {"MAILTRAP_API_TOKEN": "test-token"}
     return settings
 
 
 @pytest.fixture
 def test_settings(settings: Any) -> Any:
-    settings.EMAIL_BACKEND = TEST_BACKEND
+    use_backend(settings, TEST_BACKEND)
     settings.ANYMAIL = {}
     return settings
 

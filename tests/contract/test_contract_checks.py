@@ -12,6 +12,7 @@ from anymail.checks import (
     check_insecure_settings,
     get_configured_email_backends,
 )
+from tests.conftest import use_backend, use_legacy_email_backend
 
 from .conftest import MAILTRAP_BACKEND, mailers_only
 
@@ -30,7 +31,7 @@ def test_checks_registered_untagged() -> None:
 
 def test_clean_settings_no_messages(settings: Any) -> None:
     settings.ANYMAIL = {"MAILTRAP_API_TOKEN": "t"}
-    settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    use_backend(settings, MAILTRAP_BACKEND)
     assert check_deprecated_settings(None) == []
     assert check_insecure_settings(None) == []
 
@@ -75,14 +76,14 @@ def test_w002_not_with_debug(settings: Any) -> None:
 
 def test_w003_sendgrid_backend(settings: Any) -> None:
     settings.ANYMAIL = {}
-    settings.EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+    use_legacy_email_backend(settings, "anymail.backends.sendgrid.EmailBackend")
     messages = check_deprecated_settings(None)
     assert ids(messages) == ["anymail.W003"]
     assert isinstance(messages[0], checks.Warning)
 
 
 def test_get_configured_email_backends_from_email_backend(settings: Any) -> None:
-    settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    use_legacy_email_backend(settings, MAILTRAP_BACKEND)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert get_configured_email_backends() == {MAILTRAP_BACKEND}

@@ -29,6 +29,7 @@ from anymail.exceptions import (
 )
 from anymail.message import AnymailMessage, AnymailRecipientStatus, AnymailStatus
 from anymail.signals import post_send, pre_send
+from tests.conftest import warns_deprecated_since
 
 from .conftest import SEND_URL, ok_send, sent_json
 
@@ -976,7 +977,8 @@ def test_attachment_with_content_id_no_disposition_is_inline(
     image = MIMEImage(b"GIF89a" + b"\x00" * 10, "gif")
     image["Content-ID"] = "<abc@example>"
     msg = message()
-    msg.attach(image)
+    with warns_deprecated_since((6, 0), match="MIMEBase attachments are deprecated"):
+        msg.attach(image)
     (attachment,) = params_for(msg)["attachments"]
     assert attachment.inline is True
     assert attachment.cid == "abc@example"
@@ -1094,7 +1096,8 @@ def test_mime_part_attachment_keeps_its_content_type(test_settings: Any, message
     part = MIMEText("hi", "plain", "iso-8859-1")
     part.add_header("Content-Disposition", "attachment", filename="x.txt")
     msg = message()
-    msg.attach(part)
+    with warns_deprecated_since((6, 0), match="MIMEBase attachments are deprecated"):
+        msg.attach(part)
     (attachment,) = params_for(msg)["attachments"]
     assert attachment.content_type == 'text/plain; charset="iso-8859-1"'
     assert attachment.name == "x.txt"

@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from anymail.exceptions import AnymailConfigurationError, AnymailInvalidMailer
 from anymail.utils import get_anymail_setting
+from tests.conftest import use_legacy_email_backend, warns_legacy_mail_api
 
 from .conftest import MAILTRAP_BACKEND, mailers_only
 
@@ -252,8 +253,8 @@ def test_ignore_unsupported_features_has_no_esp_prefixed_variant(
 def test_email_backend_setting_creates_backend(mailtrap_settings: Any) -> None:
     from anymail.backends.mailtrap import EmailBackend
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Django 6.1 deprecates get_connection
+    use_legacy_email_backend(mailtrap_settings, MAILTRAP_BACKEND)
+    with warns_legacy_mail_api(match="get_connection"):
         connection = mail.get_connection()
     assert isinstance(connection, EmailBackend)
     assert connection.alias is None
@@ -261,16 +262,19 @@ def test_email_backend_setting_creates_backend(mailtrap_settings: Any) -> None:
 
 def test_get_connection_with_backend_path_and_kwargs(settings: Any) -> None:
     settings.ANYMAIL = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    use_legacy_email_backend(settings, MAILTRAP_BACKEND)  # a path: not with MAILERS (6.1)
+    with warns_legacy_mail_api(match="get_connection"):
         connection = mail.get_connection(MAILTRAP_BACKEND, api_token="kw", sandbox_id=3)
     assert connection.api_token == "kw"
     assert connection.use_sandbox is True
 
 
 def test_get_connection_fail_silently_is_stored(mailtrap_settings: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    use_legacy_email_backend(mailtrap_settings, MAILTRAP_BACKEND)
+    with (
+        warns_legacy_mail_api(match="get_connection"),
+        pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT.replace(".", r"\.")),
+    ):
         connection = mail.get_connection(fail_silently=True)
     assert connection.fail_silently is True
 
@@ -351,8 +355,10 @@ def test_mailers_bad_idna_encoder_raises_anymail_invalid_mailer(settings: Any) -
 def test_mailers_get_connection_merges_kwargs(settings: Any) -> None:
     settings.ANYMAIL = {}
     settings.MAILERS = MAILERS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with (
+        warns_legacy_mail_api(match="get_connection"),
+        pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT.replace(".", r"\.")),
+    ):
         connection = mail.get_connection(sandbox_id=99, fail_silently=True)
     assert connection.alias == "default"
     assert connection.api_token == "opt-token"
@@ -364,10 +370,8 @@ def test_mailers_get_connection_merges_kwargs(settings: Any) -> None:
 def test_mailers_get_connection_with_path_raises_runtime_error(settings: Any) -> None:
     settings.ANYMAIL = {}
     settings.MAILERS = MAILERS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(RuntimeError):
-            mail.get_connection(MAILTRAP_BACKEND)
+    with warns_legacy_mail_api(match="get_connection"), pytest.raises(RuntimeError):
+        mail.get_connection(MAILTRAP_BACKEND)
 
 
 @mailers_only
@@ -411,8 +415,7 @@ def test_mailers_fail_silently_option_is_consumed(settings: Any) -> None:
 def test_mailers_get_connection_ignores_unknown_kwargs(settings: Any) -> None:
     settings.ANYMAIL = {}
     settings.MAILERS = MAILERS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warns_legacy_mail_api(match="get_connection"):
         connection = mail.get_connection(username="u", password="p", bogus=1)
     assert connection.alias == "default"
     assert connection.api_token == "opt-token"
@@ -433,8 +436,7 @@ def test_mailers_send_mail_through_mailtrap(settings: Any, mocked: Any) -> None:
 def test_send_mail_through_mailtrap_email_backend(mailtrap_settings: Any, mocked: Any) -> None:
     from .conftest import ok_send, sent_json
 
+    use_legacy_email_backend(mailtrap_settings, MAILTRAP_BACKEND)
     ok_send(mocked, ["id1"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        assert mail.send_mail("Hi", "Body", "from@example.com", ["to@example.com"]) == 1
+    assert mail.send_mail("Hi", "Body", "from@example.com", ["to@example.com"]) == 1
     assert sent_json(mocked)["subject"] == "Hi"

@@ -29,7 +29,13 @@ def emulator(mailtrap_emulator: EmulatorServer) -> EmulatorServer:  # noqa: F811
 @pytest.fixture
 def emulator_settings(settings: Any, emulator: EmulatorServer) -> Any:
     """ANYMAIL settings that point the Mailtrap backend (and inbound view) at the emulator."""
-    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": API_TOKEN, "MAILTRAP_API_URL": emulator.api_url}
+    settings.ANYMAIL = {
+        "MAILTRAP_API_TOKEN": API_TOKEN,
+        "MAILTRAP_API_URL": emulator.api_url,
+        # A send of unknown outcome not found in the Email Logs is looked up once more after
+        # this delay (default 2 s: Mailtrap may log late); the emulator logs at once.
+        "MAILTRAP_UNKNOWN_RECHECK_DELAY": 0.05,
+    }
     return settings
 
 

@@ -59,12 +59,20 @@ def test_delete_returns_the_deleted_webhook(emulator: EmulatorServer) -> None:
 
 
 def test_account_scoped_paths_work_too(emulator: EmulatorServer) -> None:
-    created = call(emulator, "POST", "/api/accounts/123/webhooks", {"webhook": SENDING_WEBHOOK})
+    account = f"/api/accounts/{emulator.config.account_id}"
+    created = call(emulator, "POST", f"{account}/webhooks", {"webhook": SENDING_WEBHOOK})
     webhook_id = created.json()["data"]["id"]
-    assert call(emulator, "GET", "/api/accounts/123/webhooks").json()["data"][0]["id"] == (
-        webhook_id
+    assert call(emulator, "GET", f"{account}/webhooks").json()["data"][0]["id"] == webhook_id
+    assert call(emulator, "DELETE", f"{account}/webhooks/{webhook_id}").status_code == 200
+
+
+def test_another_accounts_webhooks_are_forbidden(emulator: EmulatorServer) -> None:
+    other = emulator.config.account_id + 1
+    response = call(emulator, "GET", f"/api/accounts/{other}/webhooks")
+    assert (response.status_code, response.json()) == (
+        403,
+        {"errors": "Account access forbidden"},
     )
-    assert call(emulator, "DELETE", f"/api/accounts/123/webhooks/{webhook_id}").status_code == 200
 
 
 def test_patch_updates_allowed_fields(emulator: EmulatorServer) -> None:

@@ -18,6 +18,7 @@ from mailtrap_emulator.pytest_plugin import (  # noqa: F401 - fixtures used by t
     mailtrap_emulator,
     mailtrap_emulator_server,
 )
+from tests.conftest import use_backend
 
 from .services import require_postgres  # noqa: F401 - fixture
 
@@ -43,8 +44,8 @@ def fresh_queue_state() -> Iterator[None]:
 
 @pytest.fixture
 def queue_settings(settings: Any, emulator: EmulatorServer) -> Any:
-    """QueuedEmailBackend as EMAIL_BACKEND, aimed at the emulator, one attempt per call."""
-    settings.EMAIL_BACKEND = QUEUED_BACKEND
+    """QueuedEmailBackend as the default mailer, aimed at the emulator, one attempt per call."""
+    use_backend(settings, QUEUED_BACKEND)
     settings.ANYMAIL = {
         "MAILTRAP_API_TOKEN": API_TOKEN,
         "MAILTRAP_API_URL": emulator.api_url,

@@ -8,13 +8,14 @@ import pytest
 from django.core import checks
 
 from anymail.queue import checks as queue_checks
+from tests.conftest import use_backend
 
 from .conftest import QUEUED_BACKEND
 
 
 @pytest.mark.django_db  # Django 6.1 runs database checks too
 def test_no_error_when_set_up(settings: Any) -> None:
-    settings.EMAIL_BACKEND = QUEUED_BACKEND
+    use_backend(settings, QUEUED_BACKEND)
     assert queue_checks.check_queue_setup() == []
     assert [m for m in checks.run_checks() if m.id and m.id.startswith("anymail.E01")] == []
 
@@ -23,7 +24,7 @@ def test_no_error_when_set_up(settings: Any) -> None:
 def test_missing_app_is_an_error_naming_the_fix(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.EMAIL_BACKEND = QUEUED_BACKEND
+    use_backend(settings, QUEUED_BACKEND)
     monkeypatch.setattr(queue_checks.apps, "is_installed", lambda name: False)
     (error,) = queue_checks.check_queue_setup()
     assert error.id == "anymail.E010"
@@ -33,12 +34,12 @@ def test_missing_app_is_an_error_naming_the_fix(
 
 
 def test_missing_task_framework_is_an_error(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.EMAIL_BACKEND = "anymail.backends.queued.QueuedEmailBackend"
+    use_backend(settings, "anymail.backends.queued.QueuedEmailBackend")
     monkeypatch.setattr(queue_checks, "_importable", lambda name: False)
     assert [error.id for error in queue_checks.check_queue_setup()] == ["anymail.E011"]
 
 
 def test_other_backends_are_not_checked(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.EMAIL_BACKEND = "anymail.backends.mailtrap.EmailBackend"
+    use_backend(settings, "anymail.backends.mailtrap.EmailBackend")
     monkeypatch.setattr(queue_checks.apps, "is_installed", lambda name: False)
     assert queue_checks.check_queue_setup() == []

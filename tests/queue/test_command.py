@@ -8,13 +8,13 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.mail import get_connection
 from django.core.management import call_command
 from django.utils import timezone
 
 from anymail.message import AnymailMessage
 from anymail.queue.models import OutboxMessage
 from mailtrap_emulator import EmulatorServer
+from tests.conftest import default_mailer
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def run(*args: str) -> str:
 def test_status_drain_retry_and_purge(
     queue_settings: Any, message: Callable[..., AnymailMessage], emulator: EmulatorServer
 ) -> None:
-    get_connection().send_messages([message(), message(metadata={"blob": "x" * 2000})])
+    default_mailer().send_messages([message(), message(metadata={"blob": "x" * 2000})])
     assert "pending  2" in run("status")
     assert "sent 1" in run("drain")
     status = run()

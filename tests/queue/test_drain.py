@@ -10,7 +10,7 @@ from typing import Any
 
 import django
 import pytest
-from django.core.mail import get_connection, send_mail
+from django.core.mail import send_mail
 from django.utils import timezone
 
 from anymail.message import AnymailMessage
@@ -20,6 +20,7 @@ from anymail.queue.outbox import claim
 from anymail.queue.signals import queued_message_failed
 from anymail.signals import post_send
 from mailtrap_emulator import EmulatorServer
+from tests.conftest import DEFAULT_ALIAS, default_mailer
 
 from .conftest import enqueued, run_enqueued
 
@@ -36,7 +37,7 @@ def queue(
     messages: list[AnymailMessage], capture: Any, **backend_kwargs: Any
 ) -> list[OutboxMessage]:
     with capture(execute=True):
-        get_connection(**backend_kwargs).send_messages(messages)
+        default_mailer(**backend_kwargs).send_messages(messages)
     return list(OutboxMessage.objects.order_by("created_at"))
 
 
@@ -121,7 +122,7 @@ def drain_at(row: OutboxMessage, when: Any) -> dict[str, int]:
     OutboxMessage.objects.filter(status="pending", next_attempt_at__lte=when).update(
         next_attempt_at=timezone.now()
     )
-    return drain(get_connection(), chain=False).as_dict()  # type: ignore[arg-type]
+    return drain(default_mailer(), chain=False).as_dict()  # type: ignore[arg-type]
 
 
 def test_an_entry_mailtrap_refuses_fails_alone_and_is_signalled(
@@ -220,7 +221,7 @@ def test_a_message_still_waiting_at_its_deadline_fails(
 def lose_a_worker(rows: list[OutboxMessage]) -> None:
     """A worker claimed the rows and died: its lease is over."""
     backend = rows[0].backend
-    _token, claimed = claim("default", None, backend, 500, lease=60)
+    _token, claimed = claim("default", DEFAULT_ALIAS, backend, 500, lease=60)
     assert {row.id for row in claimed} == {row.id for row in rows}
     OutboxMessage.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -234,7 +235,7 @@ def test_a_lost_workers_messages_are_claimed_again_after_the_lease(
     rows = queue([message(), message()], django_capture_on_commit_callbacks)
     enqueued_before = enqueued()
     lose_a_worker(rows)
-    assert drain(get_connection(), chain=False).as_dict()["sent"] == 2  # type: ignore[arg-type]
+    assert drain(default_mailer(), chain=False).as_dict()["sent"] == 2  # type: ignore[arg-type]
     assert {row.attempts for row in OutboxMessage.objects.all()} == {2}
     assert len(emulator.messages()) == 2
     assert enqueued_before  # the drain requested on commit is still there for a worker
@@ -251,7 +252,7 @@ def test_at_most_once_marks_a_lost_workers_messages_unknown(
     failures = connect_receiver(queued_message_failed)
     rows = queue([message()], django_capture_on_commit_callbacks)
     lose_a_worker(rows)
-    drain(get_connection(), chain=False)  # type: ignore[arg-type]
+    drain(default_mailer(), chain=False)  # type: ignore[arg-type]
     row = OutboxMessage.objects.get()
     assert row.status == "unknown" and "lease expired" in row.last_error
     assert [call["message_id"] for call in failures.calls] == [str(row.id)]

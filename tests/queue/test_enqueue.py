@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.mail import get_connection, send_mail
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -21,6 +21,7 @@ from anymail.message import AnymailMessage
 from anymail.queue.models import OutboxMessage
 from anymail.signals import pre_send
 from mailtrap_emulator import EmulatorServer
+from tests.conftest import DEFAULT_ALIAS, default_mailer
 
 from .conftest import QUEUED_BACKEND, enqueued, run_enqueued
 
@@ -49,14 +50,14 @@ def test_send_stores_the_ready_body_and_says_queued(
     assert msg.anymail_status.status == {"queued"}
     assert msg.anymail_status.message_id == str(row.id)
     assert set(msg.anymail_status.recipients) == {"to@example.com", "cc@example.com"}
-    assert (row.status, row.attempts, row.mailer) == ("pending", 0, None)
+    assert (row.status, row.attempts, row.mailer) == ("pending", 0, DEFAULT_ALIAS)
     assert row.backend == "anymail.backends.queued.QueuedEmailBackend"
     assert row.endpoint.endswith("/api/batch")
     assert row.recipient_list == ["to@example.com", "cc@example.com"]
     body = json.loads(row.body)
     assert body["subject"] == "Queued" and body["category"] == "receipts"
     assert body["custom_variables"] == {"order": "12", "anymail_id": str(row.id)}
-    assert [result.args for result in enqueued()] == [[None, row.backend]]
+    assert [result.args for result in enqueued()] == [[DEFAULT_ALIAS, row.backend]]
 
 
 def test_attachments_are_stored_base64_encoded(
@@ -105,7 +106,7 @@ def test_bad_input_raises_at_once_and_stores_nothing(
 ) -> None:
     good, bad = message(), message(tags=["one", "two"])  # Mailtrap takes one category
     with pytest.raises(AnymailUnsupportedFeature) as error:
-        get_connection().send_messages([good, bad])
+        default_mailer().send_messages([good, bad])
     assert error.value.sent_messages == []
     assert error.value.unsent_messages == [good, bad]
     with pytest.raises(AnymailInvalidAddress):
@@ -118,7 +119,7 @@ def test_fail_silently_leaves_out_only_the_bad_message(
     queue_settings: Any, message: Callable[..., AnymailMessage]
 ) -> None:
     with pytest.warns(DeprecationWarning):  # Anymail deprecates fail_silently
-        connection = get_connection(fail_silently=True)
+        connection = default_mailer(fail_silently=True)
     sent = connection.send_messages([message(), message(tags=["a", "b"]), message()])
     assert sent == 2
     assert OutboxMessage.objects.count() == 2
@@ -134,7 +135,7 @@ def test_pre_send_runs_in_the_caller_and_may_cancel(
 
     pre_send.connect(receiver)
     try:
-        sent = get_connection().send_messages([message(subject="cancel me"), message()])
+        sent = default_mailer().send_messages([message(subject="cancel me"), message()])
     finally:
         pre_send.disconnect(receiver)
     assert sent == 1
@@ -170,15 +171,15 @@ def test_without_the_app_the_backend_says_how_to_fix_it(
 
     monkeypatch.setattr(queued.apps, "is_installed", lambda name: name != "anymail.queue")
     with pytest.raises(AnymailConfigurationError, match=r'add "anymail\.queue" to INSTALLED_APPS'):
-        get_connection()
+        default_mailer()
 
 
 def test_queue_options_come_from_kwargs_and_settings(queue_settings: Any) -> None:
     queue_settings.ANYMAIL = {**queue_settings.ANYMAIL, "MAILTRAP_QUEUE_ATTEMPTS": 4}
-    backend = get_connection(queue_priority=7, queue_unknown_outcome="at_most_once")
+    backend = default_mailer(queue_priority=7, queue_unknown_outcome="at_most_once")
     options = backend.queue_options  # type: ignore[attr-defined]
     assert (options.attempts, options.priority, options.at_most_once) == (4, 7, True)
     with pytest.raises(AnymailConfigurationError, match="MAILTRAP_QUEUE_UNKNOWN_OUTCOME"):
-        get_connection(queue_unknown_outcome="sometimes")
+        default_mailer(queue_unknown_outcome="sometimes")
     with pytest.raises(AnymailConfigurationError, match="MAILTRAP_QUEUE_BATCH_SIZE"):
-        get_connection(queue_batch_size=501)
+        default_mailer(queue_batch_size=501)

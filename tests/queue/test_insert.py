@@ -10,7 +10,6 @@ from datetime import timezone as dt_timezone
 from typing import Any
 
 import pytest
-from django.core.mail import get_connection
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from anymail.queue.entries import Entry
 from anymail.queue.ids import id_stream, new_ids, new_uuid
 from anymail.queue.insert import copy_text, store
 from anymail.queue.models import OutboxMessage
+from tests.conftest import default_mailer
 
 from .services import postgres_marks
 
@@ -145,7 +145,7 @@ def test_a_failed_store_queues_nothing_and_says_so(
     monkeypatch.setattr(queued, "store", broken)
     messages = [message(), message()]
     with pytest.raises(DatabaseError) as error:
-        get_connection().send_messages(messages)
+        default_mailer().send_messages(messages)
     assert error.value.unsent_messages == messages  # type: ignore[attr-defined]
     assert [msg.anymail_status.status for msg in messages] == [None, None]
 

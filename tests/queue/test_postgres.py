@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.mail import get_connection
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from anymail.message import AnymailMessage
 from anymail.queue.models import OutboxMessage
 from anymail.queue.outbox import _skip_locked, claim
 from mailtrap_emulator import EmulatorServer
+from tests.conftest import default_mailer
 
 from .conftest import run_enqueued
 from .services import postgres_marks
@@ -42,10 +42,10 @@ def test_commit_sends_and_rollback_sends_nothing(
     pg_settings: Any, message: Callable[..., AnymailMessage], emulator: EmulatorServer
 ) -> None:
     with pytest.raises(RuntimeError), transaction.atomic(using=PG):
-        get_connection().send_messages([message(subject="rolled back")])
+        default_mailer().send_messages([message(subject="rolled back")])
         raise RuntimeError("the request failed")
     with transaction.atomic(using=PG):
-        get_connection().send_messages([message(subject="committed")])
+        default_mailer().send_messages([message(subject="committed")])
     run_enqueued()
     assert [row.status for row in OutboxMessage.objects.using(PG).all()] == ["sent"]
     assert [stored["subject"] for stored in emulator.messages()] == ["committed"]

@@ -97,7 +97,10 @@ def test_a_worker_killed_mid_drain_loses_nothing(
     project_factory: Any, postgres: str, emulator: EmulatorServer
 ) -> None:
     emulator.set_faults(latency_ms=1500)  # every call is slow: the worker dies inside one
-    project = project_factory(postgres, lease=3)
+    # A lease far below the 300 s default, so the victim's claim expires within the test;
+    # still long enough that a busy machine's slow call does not outlive a live worker's
+    # lease (which would be re-sent too: at-least-once, but not what this test measures)
+    project = project_factory(postgres, lease=10)
     project.queue(1200)
     victim = project.start_worker()
     wait_for(lambda: project.report()["counts"].get("sending", 0) > 0, 60, "the first claim")

@@ -19,14 +19,6 @@ MAILTRAP_SEND_URL = "https://send.api.mailtrap.io/api/send"
 MAILTRAP_BATCH_URL = "https://send.api.mailtrap.io/api/batch"
 MAILTRAP_BACKEND = "anymail.backends.mailtrap.EmailBackend"
 
-#: For tests that deliberately use Django's pre-MAILERS API, deprecated in Django 6.1 (the test
-#: settings' EMAIL_BACKEND also warns there whenever pytest-django overrides settings).
-legacy_email_backend_setting = pytest.mark.filterwarnings(
-    "ignore:The EMAIL_BACKEND setting is deprecated",
-    "ignore:get_connection\\(\\) is deprecated",
-    "ignore:The 'fail_silently' argument is deprecated",
-)
-
 
 def _auto_reply(request: Any) -> tuple[int, dict[str, str], str]:
     """Answer like Mailtrap: one id per recipient (to, cc, bcc), one response per batch entry."""

@@ -23,6 +23,8 @@ FORBIDDEN = {
     "anymail.mailtrap": ("anymail.backends", "anymail.webhooks"),
     # the outbox drain gets its backend from Django's settings, never by import
     "anymail.queue": ("anymail.backends", "anymail.webhooks"),
+    # the message log hears of sends, drains and webhook calls through signals only
+    "anymail.mail_log": ("anymail.backends", "anymail.webhooks"),
 }
 
 

@@ -13,6 +13,7 @@ from anymail.checks import (
     check_insecure_settings,
     get_configured_email_backends,
 )
+from tests.conftest import use_backend, use_legacy_email_backend
 
 SENDGRID = "anymail.backends.sendgrid.EmailBackend"
 
@@ -21,7 +22,7 @@ SENDGRID = "anymail.backends.sendgrid.EmailBackend"
 def clean_settings(settings: Any) -> Any:
     settings.ANYMAIL = {}
     settings.DEBUG = False
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    use_backend(settings, "anymail.backends.test.EmailBackend")
     return settings
 
 
@@ -80,7 +81,7 @@ def test_no_w002_when_debug_api_requests_falsy(settings: Any) -> None:
 
 
 def test_w003_for_sendgrid_email_backend(settings: Any) -> None:
-    settings.EMAIL_BACKEND = SENDGRID
+    use_legacy_email_backend(settings, SENDGRID)
     (warning,) = check_deprecated_settings()
     assert warning.id == "anymail.W003"
     assert warning.level == checks.WARNING
@@ -102,7 +103,7 @@ def test_checks_are_registered_with_django(settings: Any) -> None:
 
 
 def test_configured_backends_from_email_backend(settings: Any) -> None:
-    settings.EMAIL_BACKEND = "anymail.backends.mailtrap.EmailBackend"
+    use_legacy_email_backend(settings, "anymail.backends.mailtrap.EmailBackend")
     assert get_configured_email_backends() == {"anymail.backends.mailtrap.EmailBackend"}
 
 
@@ -124,6 +125,7 @@ def test_mailers_entry_without_backend_is_smtp(settings: Any) -> None:
 
 
 def test_reading_email_backend_does_not_warn(settings: Any) -> None:
+    use_legacy_email_backend(settings, "anymail.backends.test.EmailBackend")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert get_configured_email_backends() == {"anymail.backends.test.EmailBackend"}

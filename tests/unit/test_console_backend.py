@@ -15,7 +15,7 @@ from anymail.backends.console import EmailBackend as AnymailConsoleBackend
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from anymail.exceptions import AnymailAPIError, AnymailCancelSend
 from anymail.signals import pre_send
-from tests.conftest import CONSOLE_BACKEND, requires_mailers
+from tests.conftest import CONSOLE_BACKEND, requires_mailers, use_legacy_email_backend
 
 SEPARATOR = "-" * 79
 
@@ -160,6 +160,6 @@ def test_works_as_mailers_backend(settings: Any, stream: io.StringIO, new_messag
 def test_email_backend_setting(
     anymail_settings: Any, capsys: pytest.CaptureFixture[str], new_message: Any
 ) -> None:
-    anymail_settings.EMAIL_BACKEND = CONSOLE_BACKEND
+    use_legacy_email_backend(anymail_settings, CONSOLE_BACKEND)
     assert new_message(subject="Via setting").send() == 1
     assert "Subject: Via setting" in capsys.readouterr().out

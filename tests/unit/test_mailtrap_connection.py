@@ -17,8 +17,9 @@ from anymail.exceptions import (
     AnymailInvalidMailer,
 )
 from anymail.signals import post_send, pre_send
+from tests.conftest import use_backend, use_legacy_email_backend, warns_legacy_mail_api
 
-from .conftest import MAILTRAP_API_TOKEN, MAILTRAP_BACKEND, legacy_email_backend_setting
+from .conftest import MAILTRAP_API_TOKEN, MAILTRAP_BACKEND
 
 FAIL_SILENTLY_TEXT = "Anymail will drop support for fail_silently after Django 6.2."
 
@@ -129,8 +130,10 @@ def test_server_error_for_one_message_does_not_stop_the_next(mailtrap_api, new_m
     messages = [new_message(), new_message()]
     with pytest.raises(requests.HTTPError) as raised:
         EmailBackend(send_concurrency=1).send_messages(messages)
-    assert len(mailtrap_api.calls) == 2
-    assert raised.value.unknown_messages == messages  # a 5xx may have been accepted
+    sends = [call for call in mailtrap_api.calls if call.request.method == "POST"]
+    assert len(sends) == 2
+    # A 5xx may have been accepted; this mock serves no Email Logs to look them up in
+    assert raised.value.unknown_messages == messages
 
 
 @pytest.mark.parametrize("messages", [[], None], ids=["empty-list", "none"])
@@ -141,9 +144,8 @@ def test_empty_send_messages_does_not_open(sessions, mailtrap_api, messages):
     assert mailtrap_api.calls == []
 
 
-@legacy_email_backend_setting
 def test_send_mass_mail_uses_one_session(sessions, mailtrap_api, mailtrap_settings):
-    mailtrap_settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    use_backend(mailtrap_settings, MAILTRAP_BACKEND)
     datatuple = [
         ("Subject 1", "Body 1", "from@example.com", ["one@example.com"]),
         ("Subject 2", "Body 2", "from@example.com", ["two@example.com"]),
@@ -251,11 +253,10 @@ def test_fail_silently_does_not_swallow_type_errors(mailtrap_api, new_message):
 
 @pytest.fixture
 def email_backend_setting(mailtrap_settings):
-    mailtrap_settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    use_legacy_email_backend(mailtrap_settings, MAILTRAP_BACKEND)
     return mailtrap_settings
 
 
-@legacy_email_backend_setting
 def test_send_mail_with_email_backend_setting(email_backend_setting, mailtrap_api):
     sent = mail.send_mail("Subject", "Body", "from@example.com", ["to@example.com"])
     assert sent == 1
@@ -263,7 +264,6 @@ def test_send_mail_with_email_backend_setting(email_backend_setting, mailtrap_ap
     assert mailtrap_api.last_json["to"] == [{"email": "to@example.com"}]
 
 
-@legacy_email_backend_setting
 def test_email_message_send_with_email_backend_setting(email_backend_setting, mailtrap_api):
     message = mail.EmailMessage("Subject", "Body", "from@example.com", ["to@example.com"])
     assert message.send() == 1
@@ -271,18 +271,20 @@ def test_email_message_send_with_email_backend_setting(email_backend_setting, ma
     assert mailtrap_api.last_request.url == "https://send.api.mailtrap.io/api/send"
 
 
-@legacy_email_backend_setting
 def test_get_connection_passes_kwargs(email_backend_setting, mailtrap_api):
-    connection = mail.get_connection(api_token="kwarg-token", sandbox_id=42)
+    with warns_legacy_mail_api(match=r"get_connection\(\) is deprecated"):
+        connection = mail.get_connection(api_token="kwarg-token", sandbox_id=42)
     assert isinstance(connection, EmailBackend)
     assert connection.api_token == "kwarg-token"
     assert connection.use_sandbox is True
 
 
-@legacy_email_backend_setting
 def test_send_mail_fail_silently(email_backend_setting, mailtrap_api):
     mailtrap_api.reply({"success": False, "errors": ["x"]}, status=500)
-    with pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT):
+    with (
+        warns_legacy_mail_api(match="'fail_silently' argument is deprecated"),
+        pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT),
+    ):
         sent = mail.send_mail(
             "Subject", "Body", "from@example.com", ["to@example.com"], fail_silently=True
         )
@@ -299,7 +301,6 @@ def mailers(settings, **options):
 
 
 @requires_mailers
-@legacy_email_backend_setting
 def test_mailers_options_configure_backend(settings, mailtrap_api):
     settings.ANYMAIL = {}
     mailers(
@@ -316,7 +317,6 @@ def test_mailers_options_configure_backend(settings, mailtrap_api):
 
 
 @requires_mailers
-@legacy_email_backend_setting
 def test_send_mail_with_mailers(settings, mailtrap_api):
     settings.ANYMAIL = {}
     mailers(settings, api_token="mailers-token", sandbox_id=321)
@@ -327,7 +327,6 @@ def test_send_mail_with_mailers(settings, mailtrap_api):
 
 
 @requires_mailers
-@legacy_email_backend_setting
 def test_email_message_send_with_mailers(settings, mailtrap_api):
     mailers(settings, api_token="mailers-token", requests_timeout=7)
     message = mail.EmailMessage("Subject", "Body", "from@example.com", ["to@example.com"])
@@ -337,7 +336,6 @@ def test_email_message_send_with_mailers(settings, mailtrap_api):
 
 
 @requires_mailers
-@legacy_email_backend_setting
 def test_mailers_unknown_option_is_invalid_mailer(settings):
     mailers(settings, api_token="mailers-token", bogus_option=1)
     with pytest.raises(mail.InvalidMailer, match="bogus_option"):
@@ -345,7 +343,6 @@ def test_mailers_unknown_option_is_invalid_mailer(settings):
 
 
 @requires_mailers
-@legacy_email_backend_setting
 def test_mailers_missing_api_token_is_invalid_mailer(settings):
     settings.ANYMAIL = {}
     mailers(settings, sandbox_id=321)

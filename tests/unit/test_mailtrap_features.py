@@ -8,8 +8,9 @@ import pytest
 from django.core.mail import EmailMessage
 
 from anymail.exceptions import AnymailUnsupportedFeature
+from tests.conftest import use_backend
 
-from .conftest import MAILTRAP_BACKEND, legacy_email_backend_setting
+from .conftest import MAILTRAP_BACKEND
 
 # -- tags -> category ---------------------------------------------------------------------
 
@@ -93,9 +94,8 @@ def test_template_without_subject_or_body_sends_no_content_keys(mailtrap_send):
     }
 
 
-@legacy_email_backend_setting
 def test_seed_page_template_example(mailtrap_api, mailtrap_settings):
-    mailtrap_settings.EMAIL_BACKEND = MAILTRAP_BACKEND
+    use_backend(mailtrap_settings, MAILTRAP_BACKEND)
     # Verbatim from the Mailtrap docs page ("Batch sending/merge and ESP templates")
     message = EmailMessage(
         from_email="from@example.com",

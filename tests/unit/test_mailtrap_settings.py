@@ -50,9 +50,12 @@ def test_api_token_kwarg_wins_over_settings(mailtrap_settings):
 
 
 def test_api_token_empty_string_is_present_not_missing(settings):
+    # Found (the bare setting is not consulted), and then refused at construction: an empty
+    # token would only fail later, as a 401 at the first send.
     settings.ANYMAIL = {"MAILTRAP_API_TOKEN": ""}
     settings.MAILTRAP_API_TOKEN = "from-bare"
-    assert EmailBackend().api_token == ""
+    with pytest.raises(AnymailConfigurationError, match="MAILTRAP_API_TOKEN"):
+        EmailBackend()
 
 
 def test_missing_api_token_raises_configuration_error_with_exact_text(settings):

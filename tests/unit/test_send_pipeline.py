@@ -19,7 +19,12 @@ from anymail.exceptions import (
 )
 from anymail.message import AnymailRecipientStatus, AnymailStatus
 from anymail.signals import post_send, pre_send
-from tests.conftest import TEST_BACKEND, requires_mailers
+from tests.conftest import (
+    TEST_BACKEND,
+    requires_mailers,
+    use_legacy_email_backend,
+    warns_legacy_mail_api,
+)
 
 FAIL_SILENTLY_TEXT = "Anymail will drop support for fail_silently after Django 6.2."
 Connect = Callable[..., Any]
@@ -363,7 +368,10 @@ def test_message_send_fail_silently_reaches_backend(
 ) -> None:
     message = new_message()
     message.anymail_test_response = AnymailAPIError("down")
-    with pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT):
+    with (
+        warns_legacy_mail_api(match="'fail_silently' argument is deprecated"),
+        pytest.warns(DeprecationWarning, match=FAIL_SILENTLY_TEXT),
+    ):
         assert message.send(fail_silently=True) == 0
 
 
@@ -378,8 +386,8 @@ def test_email_backend_setting_builds_the_test_backend(
 
 
 def test_get_connection_with_backend_path_passes_kwargs(anymail_settings: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Django 6.1 deprecates get_connection()
+    use_legacy_email_backend(anymail_settings, TEST_BACKEND)  # a path: not with MAILERS (6.1)
+    with warns_legacy_mail_api(match="get_connection"):
         connection = mail.get_connection(TEST_BACKEND, ignore_unsupported_features=True)
     assert isinstance(connection, AnymailTestBackend)
     assert connection.ignore_unsupported_features is True
@@ -456,8 +464,7 @@ def test_mailers_send_using_alias(mailers: Any, new_message: Any) -> None:
 
 @requires_mailers
 def test_get_connection_kwargs_merge_into_default_mailer(mailers: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Django 6.1 deprecates get_connection()
+    with warns_legacy_mail_api(match="get_connection"):
         connection = mail.get_connection(ignore_recipient_status=True, not_ours="ignored")
     assert connection.alias == "default"
     assert connection.ignore_recipient_status is True

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import django
 import pytest
 from django.core import mail
 from django.test import Client, RequestFactory
@@ -14,6 +15,7 @@ from django.utils.log import AdminEmailHandler, configure_logging
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks import auth_failures
 from anymail.webhooks.mailtrap import MailtrapTrackingWebhookView
+from tests.conftest import use_backend
 from tests.unit.conftest import (
     MAILTRAP_INBOUND_URL,
     MAILTRAP_TRACKING_URL,
@@ -34,8 +36,10 @@ def fresh_throttle() -> Iterator[None]:
 @pytest.fixture
 def django_default_logging(settings: Any) -> Iterator[None]:
     """Django's default LOGGING (mail_admins on the "django" logger), ADMINS, locmem mail."""
-    settings.ADMINS = [("Site admin", "admin@example.com")]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Django 6.0 takes plain addresses (and deprecates the (name, address) pairs of 5.2)
+    admin = "admin@example.com"
+    settings.ADMINS = [admin] if django.VERSION >= (6, 0) else [("Site admin", admin)]
+    use_backend(settings, "django.core.mail.backends.locmem.EmailBackend")
     settings.DEBUG = False
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
     handlers = logging.getLogger("django").handlers

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
-from .._idna import resolve_idna_encoder
+from .._idna import encode_domain, resolve_idna_encoder
 from ..exceptions import (
     AnymailCancelSend,
     AnymailDeprecationWarning,
@@ -22,11 +24,17 @@ from ..sending.engine import SendRun
 from ..sending.outcomes import Outcome, mark
 from ..sending.payload import BasePayload
 from ..settings import get_anymail_setting
-from ..signals import post_send, pre_send
+from ..signals import SendRecord, post_send, pre_send, send_run_finished
 
 __all__ = ["AnymailBaseBackend", "BasePayload"]
 
 FAIL_SILENTLY_DEPRECATION = "Anymail will drop support for fail_silently after Django 6.2."
+
+logger = logging.getLogger("anymail")
+
+#: The payloads built by the send_messages call running in this thread (by message id),
+#: kept for `send_run_finished` while anything listens to it; None otherwise.
+_RUN_PAYLOADS: ContextVar[dict[int, Any] | None] = ContextVar("anymail_run_payloads", default=None)
 
 
 class AnymailBaseBackend(BaseEmailBackend):
@@ -63,6 +71,11 @@ class AnymailBaseBackend(BaseEmailBackend):
         # After super(): Django < 6.1's base (and its console backend) resets fail_silently
         self.fail_silently = fail_silently
 
+    def idna_encode(self, domain: str) -> str:
+        """A non-ASCII domain encoded with the configured IDNA_ENCODER (Anymail's API for
+        ESP code); failures raise AnymailInvalidAddress naming the setting."""
+        return encode_domain(self.idna_encoder, domain)
+
     # -- connection lifecycle (overridden by backends that hold connections) ----------------
 
     def open(self) -> bool:
@@ -81,11 +94,20 @@ class AnymailBaseBackend(BaseEmailBackend):
         if not email_messages:
             return 0
         opened = self.begin_sending()
+        payloads: dict[int, Any] | None = {} if send_run_finished.has_listeners() else None
+        token = _RUN_PAYLOADS.set(payloads)
+        run: SendRun | None = None
         try:
             run = SendRun(self, self.send_concurrency, self.make_packer())
-            return run.run(email_messages)
+            sent = run.run(email_messages)
+        except Exception:
+            self._report_run(run, payloads)
+            raise
         finally:
+            _RUN_PAYLOADS.reset(token)
             self.end_sending(opened)
+        self._report_run(run, payloads)
+        return sent
 
     def begin_sending(self) -> bool:
         """Make sure the connection is open for a send_messages call; True if this opened it."""
@@ -99,6 +121,31 @@ class AnymailBaseBackend(BaseEmailBackend):
     def make_packer(self) -> Packer:
         """How prepared messages become HTTP calls; ESP adapters may group or split them."""
         return Packer(self)
+
+    def _report_run(self, run: SendRun | None, payloads: dict[int, Any] | None) -> None:
+        """`send_run_finished` with every message's outcome; a receiver's error is logged."""
+        if run is None or payloads is None:
+            return
+        errors = dict(run.failures)
+        done = [(ticket, Outcome.SENT) for ticket in run.sent]
+        done += [(ticket, Outcome.NOT_ACCEPTED) for ticket in run.unsent]
+        done += [(ticket, Outcome.UNKNOWN) for ticket in run.unknown]
+        done.sort(key=lambda pair: pair[0].index)
+        records = [
+            SendRecord(
+                ticket.message,
+                payloads.get(id(ticket.message)),
+                outcome.value,
+                errors.get(ticket.index),
+            )
+            for ticket, outcome in done
+        ]
+        results = send_run_finished.send_robust(
+            type(self), backend=self, records=records, esp_name=self.esp_name
+        )
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error("send_run_finished receiver %r failed", receiver, exc_info=result)
 
     # -- one message ------------------------------------------------------------------------
 
@@ -121,7 +168,11 @@ class AnymailBaseBackend(BaseEmailBackend):
             return None
         if not message.recipients():
             return None
-        return self.build_message_payload(message, self.send_defaults)
+        payload = self.build_message_payload(message, self.send_defaults)
+        payloads = _RUN_PAYLOADS.get()
+        if payloads is not None:  # send_run_finished hands it on with the outcome
+            payloads[id(message)] = payload
+        return payload
 
     def exchange(self, payload: Any, message: EmailMessage) -> Any:
         """The API call and the parsing of its answer: the only steps that may run in a

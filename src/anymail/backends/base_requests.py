@@ -18,7 +18,7 @@ from ..sending.request_payload import RequestsPayload
 from ..sending.retry import RetryPolicy
 from ..sending.scale_settings import read_scale_settings
 from ..sending.secrets import masked
-from ..settings import get_anymail_setting
+from ..settings import Timeout, checked_timeout, get_anymail_setting
 from .base import AnymailBaseBackend
 
 __all__ = ["USER_AGENT", "AnymailRequestsBackend", "RequestsPayload", "detach_request_body"]
@@ -33,9 +33,11 @@ class AnymailRequestsBackend(AnymailBaseBackend):
 
     def __init__(self, api_url: str, **kwargs: Any) -> None:
         self.api_url = api_url
-        self.timeout = get_anymail_setting("requests_timeout", kwargs=kwargs, default=30)
-        if "timeout" in kwargs:
-            self.timeout = kwargs.pop("timeout")
+        timeout = get_anymail_setting("requests_timeout", kwargs=kwargs, default=30)
+        label = "REQUESTS_TIMEOUT"
+        if "timeout" in kwargs:  # Django's own name for it wins
+            timeout, label = kwargs.pop("timeout"), "timeout"
+        self.timeout: Timeout = checked_timeout(timeout, label, kwargs.get("alias"))
         self.debug_api_requests: bool = get_anymail_setting(
             "debug_api_requests", kwargs=kwargs, default=False
         )

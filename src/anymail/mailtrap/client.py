@@ -21,10 +21,11 @@ import requests
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import DEFAULT_POOLSIZE
 
-from ..exceptions import AnymailConfigurationError, AnymailRequestsAPIError
+from ..exceptions import AnymailRequestsAPIError
 from ..sending.http_caller import NO_RETRY, HttpCaller
 from ..sending.http_session import USER_AGENT, AnymailSession
 from ..sending.secrets import Secret, SecretHeaders, forget_locals
+from ..settings import configuration_error
 from .download import DownloadDeadline, DownloadDeadlineExceeded
 
 ESP_NAME = "Mailtrap"
@@ -53,17 +54,26 @@ class MailtrapAPIError(AnymailRequestsAPIError):
         self.problem = problem
 
 
-#: What `requests` refuses in a header value -- and then quotes, token included, in its error.
-_UNSENDABLE_TOKEN = re.compile(r"^\s|[\r\n]")
+#: What `requests` refuses in a header value -- and then quotes, token included, in its
+#: error -- plus trailing whitespace, which it would send and Mailtrap answer with 401.
+_UNSENDABLE_TOKEN = re.compile(r"^\s|\s$|[\r\n]")
 
 
-def check_token(api_token: Any) -> None:
-    """A token `requests` cannot send is a configuration error (that never quotes it)."""
-    if isinstance(api_token, str) and _UNSENDABLE_TOKEN.search(api_token):
-        raise AnymailConfigurationError(
-            "The Mailtrap API token starts with whitespace or contains a line break "
-            "(MAILTRAP_API_TOKEN read from a file with its newline?): remove them."
+def check_token(api_token: Any, alias: str | None = None) -> None:
+    """A token that cannot work is a configuration error now, not a 401 at the first send
+    (AnymailInvalidMailer under a MAILERS alias). The error never quotes the token."""
+    problem = None
+    if not isinstance(api_token, str):
+        problem = f"must be a string, not {type(api_token).__name__}"
+    elif not api_token.strip():
+        problem = "is empty: set it to an API token from Mailtrap's API Tokens page"
+    elif _UNSENDABLE_TOKEN.search(api_token):
+        problem = (
+            "starts or ends with whitespace or contains a line break "
+            "(read from a file with its newline?): remove them"
         )
+    if problem is not None:
+        raise configuration_error(f"MAILTRAP_API_TOKEN {problem}.", alias)
 
 
 def with_slash(url: str) -> str:
@@ -136,7 +146,7 @@ class MailtrapClient:
     # -- the general API ------------------------------------------------------------------------
 
     @sensitive_variables()  # the frame holds the Bearer header: keep it out of error reports
-    def request_json(
+    def request(
         self,
         method: str,
         path: str,
@@ -144,15 +154,14 @@ class MailtrapClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         session: requests.Session | None = None,
-    ) -> Any:
-        """Call the general API (`path` relative to `api_url`) and return its parsed JSON.
+        accept: str = "application/json",
+    ) -> requests.Response:
+        """Call the general API (`path` relative to `api_url`); return its 2xx response.
 
-        Raises AnymailRequestsAPIError with a one-line explanation on any failure.
+        Raises MailtrapAPIError with a one-line explanation on any failure.
         """
         url = urljoin(self.api_url, path)
-        headers = SecretHeaders(
-            {"Authorization": f"Bearer {self._api_token}", "Accept": "application/json"}
-        )
+        headers = SecretHeaders({"Authorization": f"Bearer {self._api_token}", "Accept": accept})
         call = dict(method=method, url=url, params=params, json=json, headers=headers)
         own_session = session is None
         active = self.new_session() if session is None else session
@@ -178,13 +187,26 @@ class MailtrapClient:
                 response=response,
                 esp_name=ESP_NAME,
             )
+        return response
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        session: requests.Session | None = None,
+    ) -> Any:
+        """`request`, returning the answer's parsed JSON (None for an empty answer)."""
+        response = self.request(method, path, params=params, json=json, session=session)
         if response.status_code == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError:
             raise MailtrapAPIError(
-                f"{method} {url}: Mailtrap answered with invalid JSON",
+                f"{method} {response.url}: Mailtrap answered with invalid JSON",
                 problem="invalid JSON",
                 response=response,
                 esp_name=ESP_NAME,

@@ -28,7 +28,7 @@ from ..sending.http_caller import HttpCaller
 from ..sending.rate_limit import RateLimiter
 from .batch_call import RowResult, send_rows
 from .mailer import QueueSender, backend_path, load_sender
-from .notify import notify_final, notify_sent
+from .notify import notify_final, notify_recorded, notify_sent
 from .outbox import claim, database, give_up_lost, has_due, next_wakeup
 from .rate import SharedRateLimiter
 from .records import record
@@ -78,6 +78,7 @@ def drain(sender: QueueSender, chain: bool = True) -> DrainReport:
     report = DrainReport()
     given_up = give_up_lost(using, mailer, backend)
     report.final += len(given_up)
+    notify_recorded(sender, using, given_up)
     notify_final(sender, given_up)
     if not has_due(using, mailer, backend):
         if chain:
@@ -92,6 +93,7 @@ def drain(sender: QueueSender, chain: bool = True) -> DrainReport:
             request_drain(sender)  # another worker can start while this one sends
         results, report.calls = _send(sender, rows)
         recorded = record(using, token, rows, results, options)
+        notify_recorded(sender, using, [*recorded.sent, *recorded.retrying, *recorded.final])
         report.sent, report.retrying = len(recorded.sent), len(recorded.retrying)
         report.final += len(recorded.final)
         report.lost = recorded.lost

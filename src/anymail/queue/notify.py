@@ -1,5 +1,6 @@
-"""In the worker, after outcomes are recorded: post_send for sent messages; a log line
-and the `queued_message_failed` signal for each message that will never be sent."""
+"""In the worker, after outcomes are recorded: `outbox_recorded` for what changed,
+post_send for sent messages; a log line and the `queued_message_failed` signal for
+each message that will never be sent."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from ..signals import post_send
 from .batch_call import RowResult
 from .mailer import QueueSender
 from .messages import rebuild_message
-from .signals import queued_message_failed
+from .signals import outbox_recorded, queued_message_failed
 
 if TYPE_CHECKING:
     from .models import OutboxMessage
 
 logger = logging.getLogger("anymail.queue")
+
+
+def notify_recorded(sender: QueueSender, using: str, rows: Sequence[OutboxMessage]) -> None:
+    """`outbox_recorded` for rows whose new state was just written; errors are logged."""
+    if not rows or not outbox_recorded.has_listeners():
+        return
+    for receiver, result in outbox_recorded.send_robust(type(sender), rows=rows, using=using):
+        if isinstance(result, Exception):
+            logger.error("outbox_recorded receiver %r failed", receiver, exc_info=result)
 
 
 def notify_sent(

@@ -139,5 +139,6 @@ def give_up_lost(using: str, mailer: str | None, backend: str) -> list[OutboxMes
             status=status, last_error=error, claim_token=token, lease_expires_at=None
         )
         mine_now = model.objects.using(using).filter(id__in=ids, claim_token=token)
-        given_up += mine_now.only(*CLAIM_FIELDS)
+        # with what the failure signal and outbox_recorded receivers read of them
+        given_up += mine_now.only(*CLAIM_FIELDS, "status", "last_error", "esp_status", "sent_at")
     return given_up

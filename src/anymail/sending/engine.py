@@ -16,9 +16,11 @@ exhausted on a 429) does not stop the others; only a fatal one -- a failure ever
 message would meet too, see `outcomes.is_fatal` -- stops new calls from starting (calls
 in flight finish). At the end the failure of the earliest message (in the caller's
 order) is raised, carrying `sent_messages`, `unsent_messages` (not accepted: safe to send
-again) and `unknown_messages` (the request went out, no answer came back). With
-fail_silently an AnymailError only makes its message not count. Messages skipped on
-purpose (pre_send cancelled them, no recipients) are in none of the lists.
+again) and `unknown_messages` (the request went out, no answer came back). Before that,
+a backend that can look sends up (`pipeline.OutcomeSettler`) settles the unknown ones
+into sent or not accepted where it can tell. With fail_silently an AnymailError only
+makes its message not count. Messages skipped on purpose (pre_send cancelled them, no
+recipients) are in none of the lists.
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage
 
 from ..exceptions import AnymailError
 from .delivery import CallResult, Delivery, Packer, Ticket
-from .outcomes import Outcome, is_fatal, outcome_of
+from .outcomes import Outcome, is_fatal, mark, outcome_of
 
 if TYPE_CHECKING:
     from .pipeline import MessagePipeline
@@ -113,6 +116,8 @@ class SendRun:
         self.unknown: list[Ticket] = []
         self.failures: list[tuple[int, BaseException]] = []
         self.stopping = False
+        #: When the run began, for looking up sends of unknown outcome.
+        self.since = datetime.now(timezone.utc)
 
     def run(self, messages: Iterable[EmailMessage]) -> int:
         """Send everything; return the number sent, or raise the first failure."""
@@ -127,6 +132,7 @@ class SendRun:
             if self.executor is not None:
                 # All calls are done unless an exception (e.g. KeyboardInterrupt) got here.
                 self.executor.shutdown(wait=False, cancel_futures=True)
+        self._settle_unknown()
         return self._result()
 
     # -- the caller's side: prepare, start, complete ----------------------------------------
@@ -217,6 +223,30 @@ class SendRun:
             self.failures.append((ticket.index, error))
         if is_fatal(error):
             self.stopping = True
+
+    def _settle_unknown(self) -> None:
+        """Let the backend look up sends of unknown outcome; move those it can tell."""
+        settle = getattr(self.backend, "settle_unknown", None)
+        if not self.unknown or settle is None:
+            return
+        tickets = sorted(self.unknown, key=_by_index)
+        sent = [ticket.message for ticket in self.sent]
+        outcomes = settle([ticket.message for ticket in tickets], sent, self.since)
+        self.unknown = []
+        settled: dict[int, BaseException | None] = {}
+        for ticket, outcome in zip(tickets, outcomes, strict=True):
+            if outcome is Outcome.NOT_ACCEPTED:
+                self.unsent.append(ticket)
+                for index, error in self.failures:
+                    if index == ticket.index:
+                        mark(error, Outcome.NOT_ACCEPTED)
+            elif outcome is Outcome.SENT or isinstance(outcome, BaseException):
+                self.sent.append(ticket)  # an exception: sent, but its post_send failed
+                settled[ticket.index] = outcome if isinstance(outcome, BaseException) else None
+            else:
+                self.unknown.append(ticket)
+        self.failures = [failure for failure in self.failures if failure[0] not in settled]
+        self.failures += [(index, error) for index, error in settled.items() if error]
 
     def _is_silenced(self, error: BaseException) -> bool:
         return self.backend.fail_silently and isinstance(error, AnymailError)

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.utils.functional import Promise
 from django.utils.timezone import get_current_timezone, is_naive, make_aware
 
+from .._idna import encode_domain
 from .._sentinel import UNSET
 from ..addresses import EmailAddress, parse_address_list, parse_single_address
 from ..attachments import Attachment
@@ -128,26 +129,30 @@ class BasePayload:
         values = {attr: self._value(attr) for attr in _HEADER_ATTRS}
         headers = CaseInsensitiveHeaders(values["extra_headers"] or {})
         envelope_sender = UNSET
+        # Where each address came from, for the error naming an invalid one
+        from_field, reply_to_field = "from_email", "reply_to"
         if headers:  # (pop_header on an empty dict finds nothing: skip the lookups)
             reply_to_header = headers.pop_header("Reply-To")
             if reply_to_header is not None:
                 values["reply_to"] = [reply_to_header]
+                reply_to_field = "extra_headers['Reply-To']"
             from_header = headers.pop_header("From")
             if from_header is not None:
                 envelope_sender = values["from_email"]
                 values["from_email"] = from_header
+                from_field = "extra_headers['From']"
             if headers.pop_header("To") is not None:
                 self.unsupported_feature("spoofing `To` header")
 
         if values["from_email"] is not UNSET:
-            self.set_from_email_list(parse_address_list([values["from_email"]], "from_email"))
+            self.set_from_email_list(parse_address_list([values["from_email"]], from_field))
         for field in ("to", "cc", "bcc"):
             if values[field] is not UNSET:
                 self.set_recipients(field, _parse_list(values[field], field))
         if values["subject"] is not UNSET:
             self.set_subject(values["subject"])
         if values["reply_to"] is not UNSET:
-            self.set_reply_to(_parse_list(values["reply_to"], "reply_to"))
+            self.set_reply_to(_parse_list(values["reply_to"], reply_to_field))
         if headers:
             self.set_extra_headers(headers)
 
@@ -229,8 +234,9 @@ class BasePayload:
             )
 
     def idna_encode(self, domain: str) -> str:
-        """Encode a non-ASCII domain with the backend's configured IDNA encoder."""
-        return self.backend.idna_encoder(domain)
+        """Encode a non-ASCII domain with the backend's configured IDNA encoder (failures
+        raise AnymailInvalidAddress naming the setting)."""
+        return encode_domain(self.backend.idna_encoder, domain)
 
     # -- hooks (ESP adapters override the ones they support) -------------------------------
 

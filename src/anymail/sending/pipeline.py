@@ -7,10 +7,13 @@ the contract here keeps the engine free of Django-backend imports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from django.core.mail import EmailMessage
+
+from .outcomes import Outcome
 
 
 class MessagePipeline(Protocol):
@@ -34,3 +37,13 @@ class PayloadOwner(Protocol):
     esp_name: str
     ignore_unsupported_features: bool
     idna_encoder: Callable[[str], str]
+
+
+class OutcomeSettler(Protocol):
+    """Optional: a backend that can find out what became of sends of unknown outcome."""
+
+    def settle_unknown(
+        self, unknown: Sequence[EmailMessage], sent: Sequence[EmailMessage], since: datetime
+    ) -> list[Outcome | BaseException]:
+        """Per message of `unknown`: SENT (statuses set, post_send run), NOT_ACCEPTED,
+        UNKNOWN (cannot tell), or the exception post_send raised for a message found sent."""

@@ -45,10 +45,14 @@ def read_scale_settings(
     )
 
 
+#: What a rate limit looks like, for the error naming a bad one.
+RATE_LIMIT_FORMS = '"150/10s", "600/min" or (150, 10): calls per period, at least 1'
+
+
 class _Reader(SettingsReader):
     def rate_limit(self, name: str) -> tuple[int, float] | None:
         value = self.get(name, None)
         try:
             return parse_rate_limit(value)
-        except (TypeError, ValueError) as err:
-            raise self.error(name, value, str(err)) from None
+        except (TypeError, ValueError):
+            raise self.error(name, value, f"e.g. {RATE_LIMIT_FORMS}", "a rate limit") from None

@@ -32,7 +32,7 @@ from ..exceptions import (
     AnymailWebhookValidationFailure,
 )
 from ..settings import get_anymail_setting
-from ..signals import AnymailEvent
+from ..signals import AnymailEvent, webhook_batch
 from .auth_failures import DEFAULT_LOG_INTERVAL, log_authentication_failure
 
 try:
@@ -87,6 +87,8 @@ class AnymailCoreWebhookView(View):
             logger.warning("Rejected Anymail %s webhook payload: %s", self.esp_name, err)
             return HttpResponseBadRequest(str(err), content_type="text/plain; charset=utf-8")
         assert self.signal is not None, "webhook views must set `signal`"
+        if events:  # receivers that store the whole call at once (anymail.mail_log)
+            webhook_batch.send(sender=type(self), events=list(events), esp_name=self.esp_name)
         for event in events:
             self.signal.send(sender=type(self), event=event, esp_name=self.esp_name)
         return HttpResponse()

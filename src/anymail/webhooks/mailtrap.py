@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import AnymailWebhookValidationFailure
-from ..mailtrap.client import GENERAL_API_URL, MailtrapClient
+from ..mailtrap.client import GENERAL_API_URL, MailtrapClient, check_token
 from ..mailtrap.events import (
     EVENT_TYPES,
     check_tracking_entry,
@@ -23,7 +23,7 @@ from ..mailtrap.events import (
 from ..mailtrap.inbound import check_inbound_entries, fetch_inbound_event
 from ..mailtrap.signature import SIGNATURE_HEADER, as_secret_list, signature_matches
 from ..mailtrap.webhook_body import decode_entries
-from ..settings import get_anymail_setting
+from ..settings import checked_timeout, get_anymail_setting
 from ..signals import AnymailInboundEvent, AnymailTrackingEvent, inbound
 from ..signals import tracking as tracking_signal
 from ..utils import DEFAULT_DOWNLOAD_CHUNK_SIZE
@@ -116,6 +116,7 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
     def __init__(self, **kwargs: Any) -> None:
         esp_name = self.esp_name
         token = get_anymail_setting("api_token", esp_name=esp_name, kwargs=kwargs, allow_bare=True)
+        check_token(token)
         self.api_token = token
         api_url = get_anymail_setting(
             "api_url", esp_name=esp_name, kwargs=kwargs, default=DEFAULT_INBOUND_API_URL
@@ -128,8 +129,8 @@ class MailtrapInboundWebhookView(MailtrapWebhookView):
             default=DEFAULT_DOWNLOAD_CHUNK_SIZE,
         )
         # The reference waits forever; a hung fetch would tie up a worker, so bound it.
-        self.requests_timeout = get_anymail_setting(
-            "requests_timeout", default=DEFAULT_REQUESTS_TIMEOUT
+        self.requests_timeout = checked_timeout(
+            get_anymail_setting("requests_timeout", default=DEFAULT_REQUESTS_TIMEOUT)
         )
         self.download_deadline = get_anymail_setting(
             "download_deadline",

@@ -1,0 +1,1 @@
+"""Anymail's management commands (`manage.py mailtrap ...`)."""
