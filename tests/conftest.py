@@ -41,14 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     for category in DJANGO_DEPRECATIONS:
         name = f"{category.__module__}.{category.__name__}"
         config.addinivalue_line("filterwarnings", f"error::{name}")
-    # A known library issue, shown rather than failing the tests that hit it: on Django 6.1
-    # anymail.exceptions.portable_message() reads EmailMessage.connection, which 6.1
-    # deprecates. Remove this line with the fix.
-    config.addinivalue_line(
-        "filterwarnings",
-        "default:The EmailMessage.connection attribute is deprecated"
-        ":PendingDeprecationWarning:anymail.exceptions",
-    )
 
 
 def use_backend(settings: Any, backend: str) -> None:

@@ -320,10 +320,13 @@ def portable_response(response: Any) -> Any:
 
 
 def portable_message(message: Any) -> Any:
-    """The message, or a copy without its `connection` (the backend Django's
-    EmailMessage.send() stores there holds the token)."""
-    if getattr(message, "connection", None) is None:
+    """The message, or a copy without its connection (the backend Django's
+    EmailMessage.send() stores there holds the token). Read from the instance dict:
+    Django 6.1 keeps it in `_connection` and deprecates the `connection` property."""
+    state = getattr(message, "__dict__", {})
+    name = "_connection" if "_connection" in state else "connection"
+    if state.get(name) is None:
         return message
     message = copy.copy(message)
-    message.connection = None
+    vars(message)[name] = None
     return message

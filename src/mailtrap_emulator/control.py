@@ -63,7 +63,7 @@ async def list_messages(request: Request) -> JSONResponse:
         return _error(400, "sandbox_inbox_id must be an integer")
     try:
         limit = _whole_number(query.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = _whole_number(query.get("offset"), 0, 0)
+        offset = _whole_number(query.get("offset"), 0, 0, 2**62)  # SQLite: 64-bit integers
     except ValueError:
         return _error(400, f"limit must be 1 to {MAX_LIMIT}, offset a whole number >= 0")
     filters: dict[str, Any] = {name: query.get(name) for name in MESSAGE_FILTERS}

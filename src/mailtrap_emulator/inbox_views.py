@@ -70,8 +70,9 @@ def _not_found(request: Request) -> Response:
 
 
 def _page_number(text: str | None) -> int:
+    """`?page=`, from 1 to a billion (SQLite's OFFSET is a 64-bit integer)."""
     try:
-        return max(1, int(text or 1))
+        return min(max(1, int(text or 1)), 10**9)
     except ValueError:
         return 1
 

@@ -74,7 +74,14 @@ def test_the_largest_page_is_max_limit(emulator: EmulatorServer) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": MAX_LIMIT + 1}, {"limit": 0}, {"limit": "many"}, {"offset": -1}, {"offset": "x"}],
+    [
+        {"limit": MAX_LIMIT + 1},
+        {"limit": 0},
+        {"limit": "many"},
+        {"offset": -1},
+        {"offset": "x"},
+        {"offset": 10**30},
+    ],
 )
 def test_a_bad_limit_or_offset_is_a_400_not_a_silent_cap(
     emulator: EmulatorServer, params: dict[str, Any]
@@ -92,3 +99,11 @@ def test_python_api_returns_every_message_by_default(emulator: EmulatorServer) -
     assert subjects(emulator.messages(limit=3)) == ["#149", "#148", "#147"]
     assert subjects(emulator.messages(limit=2, offset=148)) == ["#1", "#0"]
     assert subjects(emulator.messages(offset=149)) == ["#0"]
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "two", str(10**30)])
+def test_the_web_inbox_takes_any_page_number(emulator: EmulatorServer, page: str) -> None:
+    send_many(emulator, 2)
+    response = requests.get(f"{emulator.url}/", params={"page": page}, timeout=10)
+    assert response.status_code == 200
+    assert ("2 of 2 message(s)" if page != str(10**30) else "0 of 2") in response.text

@@ -20,7 +20,7 @@ from ..mailtrap.client import (
 )
 from ..mailtrap.payload import MailtrapPayload
 from ..mailtrap.responses import MailtrapResponseParser
-from ..mailtrap.unknown_outcomes import unknown_outcomes_from_settings
+from ..mailtrap.unknown_outcomes import LookupSettings
 from ..message import AnymailRecipientStatus
 from ..sending.delivery import Packer
 from ..sending.outcomes import Outcome, mark
@@ -60,6 +60,7 @@ class EmailBackend(AnymailRequestsBackend):
         self.batch_messages = bool(
             get_anymail_setting("batch_messages", esp_name=esp_name, kwargs=kwargs, default=False)
         )
+        lookup = LookupSettings.read(SettingsReader(esp_name, kwargs), api_url, self.use_sandbox)
         super().__init__(with_slash(api_url), fail_silently=fail_silently, **kwargs)
         #: Mailtrap's API for this backend's token: hosts, headers, retries (shared caller).
         self.client = MailtrapClient(
@@ -70,13 +71,7 @@ class EmailBackend(AnymailRequestsBackend):
             caller=self.caller,
         )
         #: Settles sends of unknown outcome from the Email Logs (None: off, or sandbox).
-        self.unknown_outcomes = unknown_outcomes_from_settings(
-            self.api_token,
-            SettingsReader(esp_name, kwargs),
-            send_api_url=self.api_url,
-            timeout=self.timeout,
-            sandbox=self.use_sandbox,
-        )
+        self.unknown_outcomes = lookup.lookup(self.api_token, self.timeout)
 
     def rate_limit_scope(self) -> str:
         # Mailtrap counts calls per API token (the registry keeps only a hash of it)

@@ -24,6 +24,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -181,21 +182,36 @@ def _message_ids(message: EmailMessage) -> set[str]:
     return {str(s.message_id) for s in recipients.values() if s.message_id is not None}
 
 
-def unknown_outcomes_from_settings(
-    api_token: str, reader: SettingsReader, *, send_api_url: str, timeout: Any, sandbox: bool
-) -> UnknownOutcomes | None:
-    """The backend's lookup, per MAILTRAP_RESOLVE_UNKNOWN_OUTCOMES (default on) and
-    MAILTRAP_UNKNOWN_RECHECK_DELAY; None when off, and in sandbox mode (the Email Logs
-    do not cover sandboxes)."""
-    enabled = reader.get("resolve_unknown_outcomes", True)
-    if not isinstance(enabled, bool):
-        raise reader.error("resolve_unknown_outcomes", enabled, "True or False")
-    delay = reader.number("unknown_recheck_delay", 2.0, float, minimum=0, maximum=600)
-    api_url = reader.text("account_api_url", default_account_api_url(send_api_url))
-    account_id = reader.get("account_id", None) or None
-    if not enabled or sandbox:
-        return None
-    api = AccountAPI(
-        api_token, api_url=api_url, account_id=account_id, timeout=timeout, read_retry=LOOKUP_RETRY
-    )
-    return UnknownOutcomes(EmailLogs(api), recheck_delay=delay)
+@dataclass(frozen=True)
+class LookupSettings:
+    """MAILTRAP_RESOLVE_UNKNOWN_OUTCOMES (default on), MAILTRAP_UNKNOWN_RECHECK_DELAY and
+    the account API to look in, read (and checked) while the backend reads its settings."""
+
+    enabled: bool
+    recheck_delay: float
+    api_url: str
+    account_id: Any
+
+    @classmethod
+    def read(cls, reader: SettingsReader, send_api_url: str, sandbox: bool) -> LookupSettings:
+        enabled = reader.get("resolve_unknown_outcomes", True)
+        if not isinstance(enabled, bool):
+            raise reader.error("resolve_unknown_outcomes", enabled, "True or False")
+        delay = reader.number("unknown_recheck_delay", 2.0, float, minimum=0, maximum=600)
+        api_url = reader.text("account_api_url", default_account_api_url(send_api_url))
+        account_id = reader.get("account_id", None) or None
+        # The Email Logs do not cover sandboxes
+        return cls(enabled and not sandbox, delay, api_url, account_id)
+
+    def lookup(self, api_token: str, timeout: Any) -> UnknownOutcomes | None:
+        """The backend's lookup; None when off."""
+        if not self.enabled:
+            return None
+        api = AccountAPI(
+            api_token,
+            api_url=self.api_url,
+            account_id=self.account_id,
+            timeout=timeout,
+            read_retry=LOOKUP_RETRY,
+        )
+        return UnknownOutcomes(EmailLogs(api), recheck_delay=self.recheck_delay)
