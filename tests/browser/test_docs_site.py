@@ -31,7 +31,7 @@ for _package in ("sphinx", "furo", "myst_parser"):
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 #: The first test also builds (~15 s) and crawls (~30 s) the site, on a busy 2-CPU machine.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.heavy]
 #: Pages Sphinx makes that the navigation does not link to (the search box leads there).
 UNLINKED_PAGES = {"search.html"}
 

@@ -19,6 +19,8 @@ import anymail
 
 pytest.importorskip("build", reason="`build` is missing: it comes with the dev extra")
 
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[2]
 WHEEL = f"anymail_mailtrap-{anymail.__version__}-py3-none-any.whl"
 SDIST = f"anymail_mailtrap-{anymail.__version__}.tar.gz"

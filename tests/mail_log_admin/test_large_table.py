@@ -34,7 +34,7 @@ from .bulk_load import bulk_load
 from .conftest import EVENTS_URL, MESSAGES_URL
 
 #: Filling the tables takes seconds, but on a busy machine more than the default timeout.
-pytestmark = [*postgres_marks(transaction=False), pytest.mark.timeout(600)]
+pytestmark = [*postgres_marks(transaction=False), pytest.mark.timeout(600), pytest.mark.heavy]
 
 PG = "postgres"
 MESSAGES = 1_000_000
