@@ -106,8 +106,12 @@ class EmulatorServer:
         self.emulator = Emulator(self.config)
         self.emulator.start()
         self._server = uvicorn_server(self.emulator)
+        # A daemon: a server some test never stopped must not keep the process alive at exit
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="mailtrap-emulator"
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="mailtrap-emulator",
+            daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + 10
