@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from mailtrap_emulator import EmulatorServer
-from tests.browser.test_web_inbox import CHROMIUM, CHROMIUM_ARGS
 
 ATTACKER_PAGE = b"""<!doctype html>
 <html><body>
@@ -45,16 +44,6 @@ def attacker() -> Iterator[str]:
     yield f"http://localhost:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

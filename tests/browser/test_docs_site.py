@@ -22,9 +22,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-
-from tests.browser.test_web_inbox import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import Browser, Page
 
 for _package in ("sphinx", "furo", "myst_parser"):
     pytest.importorskip(_package, reason='the docs tools are missing: pip install -e ".[docs]"')
@@ -66,16 +64,6 @@ def base_url(site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 @dataclass

@@ -11,22 +11,13 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from anymail.mailtrap.inbound import is_inbound_sample
 from mailtrap_emulator import EmulatorServer
 from mailtrap_emulator.inbound_injection import DEFAULT_INBOX_ID
 from tests.emulator.receiver import Receiver, run_receiver
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PIXEL_PNG = base64.b64encode(
     bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -45,16 +36,6 @@ def receiver() -> Iterator[Receiver]:
 def emulator(receiver: Receiver) -> Iterator[EmulatorServer]:
     with EmulatorServer(webhook_urls=[receiver.url + "/events"], webhook_backoff_ms=20) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from anymail.mail_log.models import Recipient, SentMessage
-from tests.browser.test_web_inbox import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import MESSAGES_URL, log_event, log_message
 
