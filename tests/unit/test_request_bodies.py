@@ -71,6 +71,20 @@ def test_small_bodies_stay_a_json_str(settings):
         assert isinstance(mock.calls[0].request.body, str)
 
 
+def test_responses_records_a_streamed_body_as_json_bytes(settings):
+    """Users' tests with `responses` keep working for bodies large enough to be streamed."""
+    from anymail.backends.mailtrap import EmailBackend
+
+    settings.ANYMAIL = {"MAILTRAP_API_TOKEN": TOKEN}
+    message = with_attachment(STREAM_THRESHOLD + 1)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, re.compile(".*"), json={"success": True, "message_ids": ["1"]})
+        assert EmailBackend().send_messages([message]) == 1
+        body = mock.calls[0].request.body
+    assert body == expected_body(message, message.attachments[0][1])
+    assert json.loads(body)["subject"] == "message 0"
+
+
 def test_large_bodies_are_streamed_with_a_content_length(mailtrap_server, scale_backend):
     message = with_attachment(STREAM_THRESHOLD + 12345)
     content = message.attachments[0][1]
@@ -121,7 +135,7 @@ def test_payload_attachment_content_compares_as_base64(settings):
     assert payload.data["attachments"][0]["content"] == b64encode(b"hello").decode()
 
 
-@pytest.mark.parametrize("size", [0, 1, 2, 3, 196_607, 196_608, 196_609])
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 49_151, 49_152, 49_153, 196_609])
 def test_chunked_base64_matches_b64encode(size):
     from anymail.sending.json_body import Base64Content
 
@@ -149,3 +163,30 @@ def test_text_attachment_is_encoded_once_per_message(
     posted = b"".join(request.body for request in mailtrap_server.requests)
     for content in contents:
         assert b64encode(str.encode(content, "utf-8")) in posted
+
+
+def test_a_stream_never_makes_a_piece_larger_than_64_kib():
+    """Pieces stay under glibc's mmap threshold (128 KiB): see json_body.STREAM_THRESHOLD."""
+    from anymail.sending.json_body import Base64Content
+
+    data = {"html": "x" * 300_000, "attachments": [{"content": Base64Content(os.urandom(300_000))}]}
+    stream = encode_json(data).body()
+    assert isinstance(stream, JSONStream)
+    pieces = list(stream._generate())
+    assert max(len(piece) for piece in pieces) == 64 * 1024
+    assert (
+        b"".join(pieces)
+        == json.dumps(
+            {
+                "html": data["html"],
+                "attachments": [
+                    {"content": b64encode(data["attachments"][0]["content"].raw).decode()}
+                ],
+            }
+        ).encode()
+    )
+
+
+def test_bodies_from_128_kib_are_streamed():
+    assert isinstance(encode_json({"t": "x" * (128 * 1024)}).body(), JSONStream)
+    assert isinstance(encode_json({"t": "x" * (127 * 1024)}).body(), str)

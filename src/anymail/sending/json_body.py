@@ -20,10 +20,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: Bodies at least this large (in bytes) are streamed instead of built as one str.
-STREAM_THRESHOLD = 1024 * 1024
+#: 128 KiB is glibc's initial mmap threshold: a buffer that large is mapped for itself and,
+#: once freed, makes glibc raise the threshold, after which such buffers -- a body and its
+#: encoded copy per call, in every sending thread -- are carved from the threads' heaps and
+#: the freed space stays with the process. Streamed in pieces below it, memory stays flat
+#: however many messages a run sends (see benchmarks/README.md, the memory rows).
+STREAM_THRESHOLD = 128 * 1024
 
-# Raw bytes encoded per step while streaming (a multiple of 3, so chunks join cleanly).
-_RAW_CHUNK = 3 * 64 * 1024
+#: The largest piece a stream produces at once (base64 text, or a slice of JSON text).
+_PIECE = 64 * 1024
+
+# Raw bytes encoded per step while streaming (3/4 of a piece, so chunks join cleanly).
+_RAW_CHUNK = _PIECE // 4 * 3
 
 _MARKER_TOKEN = f"@@anymail-b64-{uuid.uuid4().hex}-"
 _MARKER_RE = re.compile(re.escape(_MARKER_TOKEN) + r"(\d+)@@")
@@ -185,7 +193,8 @@ class JSONStream:
     """A file-like request body with a known length, produced part by part.
 
     `requests` sends `Content-Length: len(stream)` and reads it in blocks; nothing larger
-    than one block plus one base64 chunk is held at a time. `restart()` rewinds it for a retry.
+    than one block plus one piece (at most 64 KiB) is held at a time. `restart()` rewinds
+    it for a retry.
     """
 
     def __init__(self, document: JSONParts) -> None:
@@ -202,7 +211,8 @@ class JSONStream:
     def _generate(self) -> Iterable[bytes]:
         for part in self.document.parts:
             if isinstance(part, str):
-                yield part.encode("ascii")
+                for start in range(0, len(part), _PIECE):
+                    yield part[start : start + _PIECE].encode("ascii")
             else:
                 yield from part.chunks()
 
