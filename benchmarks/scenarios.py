@@ -55,6 +55,11 @@ def _check_same_bodies(sender: Any, messages: list[Any], bodies: list[str]) -> N
             raise AssertionError(f"floor body differs from ours:\n{body}\n{ours}")
 
 
+#: How much two identical backends' best-of-seven rates differ at 0 ms on the benchmark
+#: machine (measured: up to 1.7%; the A/A control row note shows it for every run).
+PARITY_NOISE = 0.02
+
+
 def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 7) -> list[Result]:
     """Plain messages at 0 ms per call: default settings, concurrency 1, and the floor.
 
@@ -66,6 +71,8 @@ def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 7) -> li
     from anymail.sending.http_session import USER_AGENT
 
     default, sequential = backend(server.api_url), backend(server.api_url, send_concurrency=1)
+    # The A/A control: a second, identical concurrency-1 backend shows the figure's noise.
+    control = backend(server.api_url, send_concurrency=1)
     messages = [plain_message(n) for n in range(count)]
     bodies = [minimal_json(n) for n in range(count)]
     _check_same_bodies(default, messages, bodies)
@@ -82,28 +89,30 @@ def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 7) -> li
             for body in bodies:
                 bare.post(url, data=body, headers=headers, timeout=30)
 
-    floor, ours, one = Rounds(), Rounds(), Rounds()
+    floor, ours, one, again = Rounds(), Rounds(), Rounds(), Rounds()
     with minimal_environment():
-        post_bare()  # warm up all three: code paths, server
+        post_bare()  # warm up all of them: code paths, server
         default.send_messages(messages)
         sequential.send_messages(messages)
+        control.send_messages(messages)
         for number in range(rounds):
             floor.add(post_bare)
-            # Alternate which of the two goes first, so neither always follows the floor.
-            pair = [
+            # Rotate the order of the others, so none always follows the floor.
+            contestants = [
                 (ours, lambda: default.send_messages(messages)),
                 (one, lambda: sequential.send_messages(messages)),
+                (again, lambda: control.send_messages(messages)),
             ]
-            for contestant, send in pair if number % 2 == 0 else reversed(pair):
+            shift = number % len(contestants)
+            for contestant, send in contestants[shift:] + contestants[:shift]:
                 contestant.add(send)
     best_floor = min(floor.cpu)
     ratio, ratio_one = min(ours.cpu) / best_floor, min(one.cpu) / best_floor
     median_ratio = statistics.median(o / f for o, f in zip(ours.cpu, floor.cpu, strict=True))
     rate, rate_one = count / min(ours.wall), count / min(one.wall)
     # At 0 ms both send from the caller's thread through the same code: equal rates are the
-    # expected result, so they are compared at the table's precision (two decimals), and
-    # the notes show how much concurrency 1's own rounds vary.
-    spread = statistics.median(one.wall) / min(one.wall) - 1
+    # expected result, and two identical backends differ by up to 2% here (the control).
+    rate_again = count / min(again.wall)
     return [
         Result(
             "CPU per plain message, default settings, 0 ms per call, vs. bare "
@@ -119,10 +128,10 @@ def cpu_and_throughput(server: Server, count: int = 2000, rounds: int = 7) -> li
             f"{count:,} plain messages, 0 ms per call: throughput, default settings vs. "
             "concurrency 1",
             f"{rate / rate_one:.2f}x",
-            "≥ 1.00x",
-            round(rate / rate_one, 2) >= 1.0,
-            f"{rate:,.0f} vs {rate_one:,.0f} messages/s (best of {rounds}); concurrency 1's "
-            f"median round is {spread:.1%} slower than its best",
+            f"≥ 1x within the noise (≥ {1 - PARITY_NOISE:.2f}x)",
+            rate >= rate_one * (1 - PARITY_NOISE),
+            f"{rate:,.0f} vs {rate_one:,.0f} messages/s (best of {rounds}); A/A control, a "
+            f"second concurrency-1 backend: {rate_again / rate_one:.2f}x",
         ),
     ]
 
