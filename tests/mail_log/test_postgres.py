@@ -120,3 +120,96 @@ def test_prune_on_postgresql(
     call_command("mailtrap_log", "prune", "--older-than", "90d", "--batch-size", "3", stdout=out)
     assert "Deleted 7 SentMessage, 7 Recipient, 0 MessageEvent" in out.getvalue()
     assert only_logged(PG).subject == "recent"
+
+
+class _Pauses:
+    """Holds a webhook call inside its transaction (after it stored its kept events, its
+    hand-over locks taken) and a send just before it logs, so a test can interleave them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from anymail.mail_log import sends, tracking
+
+        self.webhook_inside = threading.Event()
+        self.webhook_release = threading.Event()
+        self.send_ids: list[str] = []
+        self.send_ready = threading.Event()
+        self.send_release = threading.Event()
+        self.send_logged = threading.Event()
+        write_statuses, store_new = tracking.write_statuses, sends.store_new
+
+        def paused_write_statuses(*args: Any, **kwargs: Any) -> Any:
+            self.webhook_inside.set()
+            assert self.webhook_release.wait(30)
+            return write_statuses(*args, **kwargs)
+
+        def paused_store_new(using: str, messages: Any, recipients: Any, *rest: Any) -> Any:
+            self.send_ids.extend(str(one["mailtrap_message_id"]) for one in recipients)
+            self.send_ready.set()
+            assert self.send_release.wait(30)
+            store_new(using, messages, recipients, *rest)
+            self.send_logged.set()
+
+        monkeypatch.setattr(tracking, "write_statuses", paused_write_statuses)
+        monkeypatch.setattr(sends, "store_new", paused_store_new)
+
+
+def _in_thread(target: Callable[[], Any]) -> threading.Thread:
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_webhook_and_the_send_of_its_message_at_the_same_moment_do_not_miss_each_other(
+    pg_log: Any,
+    backend: Callable[..., Any],
+    message: Callable[..., AnymailMessage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The webhook stores its event as kept (the send's rows are not there yet) and is
+    still in its transaction when the send logs: the send waits for the webhook's lock on
+    that message id, then adopts the event it can now see."""
+    pauses = _Pauses(monkeypatch)
+    sender = _in_thread(lambda: backend().send_messages([message(to=["ana@example.org"])]))
+    assert pauses.send_ready.wait(30)
+    [mailtrap_id] = pauses.send_ids
+    webhook = _in_thread(lambda: post_events([tracking_event(mailtrap_id, "ana@example.org")]))
+    try:
+        assert pauses.webhook_inside.wait(30)
+        pauses.send_release.set()
+        assert not pauses.send_logged.wait(0.5)  # waiting for the webhook's hand-over lock
+    finally:
+        pauses.send_release.set()
+        pauses.webhook_release.set()
+        webhook.join(30)
+        sender.join(30)
+    assert pauses.send_logged.is_set()
+    [event] = MessageEvent.objects.using(PG).all()
+    assert event.recipient is not None and event.recipient.mailtrap_message_id == mailtrap_id
+    assert [one[2] for one in recipients_of(only_logged(PG))] == ["delivered"]
+
+
+def test_a_send_does_not_wait_for_a_webhook_call_about_other_messages(
+    pg_log: Any,
+    backend: Callable[..., Any],
+    message: Callable[..., AnymailMessage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pauses = _Pauses(monkeypatch)
+    webhook = _in_thread(lambda: post_events([tracking_event("not-logged-1", "zoe@example.org")]))
+    assert pauses.webhook_inside.wait(30)  # holding the hand-over lock for "not-logged-1"
+    pauses.send_release.set()
+    sender = _in_thread(lambda: backend().send_messages([message(to=["ana@example.org"])]))
+    try:
+        assert pauses.send_logged.wait(10)  # logged while the webhook call is still open
+    finally:
+        pauses.webhook_release.set()
+        webhook.join(30)
+        sender.join(30)
+    assert [one[2] for one in recipients_of(only_logged(PG))] == ["sent"]
+    assert MessageEvent.objects.using(PG).get().recipient is None  # kept, still unmatched

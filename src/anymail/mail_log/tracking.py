@@ -9,15 +9,18 @@ Mailtrap's `event_id`, or a key made from its content. Events no logged message 
 are kept (MAIL_LOG_UNKNOWN_EVENTS="keep", the default) or dropped; kept ones are
 matched later, when their message is logged (`adopt_unmatched`): a webhook may well
 arrive before the send that caused it has written its log rows. On PostgreSQL the two
-take an advisory lock around that hand-over, so a webhook call and a send in flight at
-the same moment cannot both miss each other; SQLite lets one writer in at a time anyway.
+take advisory locks around that hand-over, one per message id involved, so a webhook
+call and a send of the same message in flight at the same moment cannot both miss each
+other, while sends of other messages never wait for them; SQLite lets one writer in at a
+time anyway.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +40,9 @@ if TYPE_CHECKING:
 #: What of an event's details is kept (never the IP address Mailtrap sends with opens).
 _DETAILS = ("mta_response", "reject_reason", "click_url", "user_agent", "description")
 _ESP_DETAILS = ("response_code", "bounce_category", "reason")
-#: The PostgreSQL advisory lock (a transaction's) around storing and adopting kept events.
-HAND_OVER_LOCK = 0x616E796D61696C  # "anymail"
+#: The namespace (first key) of the PostgreSQL advisory locks -- a transaction's, one per
+#: message id -- around storing and adopting kept events.
+HAND_OVER_LOCK = 0x616E796D  # "anym"
 
 
 @dataclass
@@ -110,7 +114,7 @@ def record_events(using: str, events: Sequence[Incoming], keep_unknown: bool) ->
         dirty = _match(using, events)
         unmatched = [one for one in events if one.recipient is None]
         if keep_unknown and unmatched:  # maybe a send is logging their message right now
-            _hand_over_lock(using)
+            _hand_over_lock(using, [key for one in unmatched for key in _ids_of(one.row)])
             dirty += _match(using, unmatched)
         rows = []
         for one in events:
@@ -132,7 +136,7 @@ def adopt_unmatched(
     """Match kept events to recipients just logged with these Mailtrap ids, or messages
     with these project ids (queued ones: Mailtrap got theirs); call inside the
     transaction that logged them. Returns how many were matched."""
-    _hand_over_lock(using)
+    _hand_over_lock(using, [*mailtrap_ids, *map(str, project_ids)])
     pks = _unmatched_with(using, mailtrap_ids)
     events = event_model().objects.using(using)
     for part in chunks(sorted(set(project_ids), key=str)):
@@ -195,13 +199,34 @@ def _unmatched_with(using: str, mailtrap_ids: Sequence[str]) -> list[Any]:
     return pks
 
 
-def _hand_over_lock(using: str) -> None:
-    """Wait for a send or webhook call handing kept events over (until this transaction
-    ends): whichever comes second sees what the first one committed."""
+def _ids_of(row: Row) -> list[str]:
+    """The ids a kept event can be matched by: Mailtrap's message id, the project's id."""
+    ids = [row["mailtrap_message_id"]] if row["mailtrap_message_id"] else []
+    return ids if row["anymail_id"] is None else [*ids, str(row["anymail_id"])]
+
+
+def _hand_over_lock(using: str, ids: Iterable[str]) -> None:
+    """Wait for a send or webhook call handing kept events over for any of these message
+    ids (until this transaction ends): whichever comes second sees what the first one
+    committed. One lock per id (a 32-bit hash: a collision only makes one wait for
+    nothing), taken in order in one statement, so two callers never deadlock and a send
+    waits only for webhook calls about its own messages."""
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [HAND_OVER_LOCK])
+    keys = sorted({_lock_key(one) for one in ids})
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, key) "
+            "FROM (SELECT unnest(%s::integer[]) AS key ORDER BY 1) AS keys",
+            [HAND_OVER_LOCK, keys],
+        )
+
+
+def _lock_key(message_id: str) -> int:
+    """A message id as a signed 32-bit advisory lock key."""
+    number = zlib.crc32(message_id.encode())
+    return number - (1 << 32) if number >= 1 << 31 else number
 
 
 def _pick(candidates: list[Recipient] | None, email: str) -> Recipient | None:
