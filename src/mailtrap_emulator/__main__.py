@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="SPEC",
         help="repeatable; e.g. 429:p=0.1:retry_after=0-1, 500:p=0.01, 503:first=2, "
-        "drop:every=5 (dropped before storing), drop_after_store:p=0.01 (stored, then dropped)",
+        "drop:every=5 (dropped before storing), drop_after_store:p=0.01 (stored, then dropped); "
+        "on sends unless :on=account (the other API calls) or :on=all",
     )
     parser.add_argument(
         "--fault-seed",

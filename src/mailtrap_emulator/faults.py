@@ -1,4 +1,8 @@
-"""Fault injection on the send/batch endpoints: latency, 429, 5xx and dropped connections.
+"""Fault injection: latency, 429, 5xx and dropped connections.
+
+Rules apply to the send and batch POSTs (`on=send`, the default), to every other `/api/`
+request -- the account, email logs, webhooks, suppressions, domains and sandbox messages
+APIs (`on=account`) -- or to both (`on=all`). Latency applies to the send and batch POSTs.
 
 Fault kinds:
 
@@ -26,6 +30,8 @@ SENDING_PATH = re.compile(r"^(/bulk)?/api/(send|batch)(/\d+)?/?$")
 ERROR_TEXTS = {429: "Rate limit exceeded", 500: "Internal server error"}
 DROP = "drop"
 DROP_AFTER_STORE = "drop_after_store"
+#: Which requests a rule applies to (its `on` option).
+SEND, ACCOUNT, ALL = "send", "account", "all"
 #: Probabilities may add up to 1 plus this much (rounding of decimal fractions).
 _PROBABILITY_SLACK = 1e-9
 
@@ -48,7 +54,12 @@ class FaultRule:
     first: int | None = None
     retry_after: int = 1
     retry_after_max: int | None = None
+    on: str = SEND
     seen: int = field(default=0, compare=False)
+
+    def applies_to(self, target: str) -> bool:
+        """Whether requests of `target` (SEND or ACCOUNT) count for this rule."""
+        return self.on in (target, ALL)
 
     def fires(self, draw: float, band_start: float = 0.0) -> bool:
         """Count one request and say whether this rule fails it.
@@ -80,6 +91,8 @@ class FaultRule:
                 data["retry_after"] = self.retry_after
             else:
                 data["retry_after"] = f"{self.retry_after}-{self.retry_after_max}"
+        if self.on != SEND:
+            data["on"] = self.on
         return data
 
 
@@ -134,7 +147,7 @@ def parse_rule(spec: str | dict[str, Any]) -> FaultRule:
     kind = _kind(data.pop("kind", data.pop("status", "")))
     aliases = {"p": "probability", "retry-after": "retry_after", "n": "every"}
     data = {aliases.get(name, name): value for name, value in data.items()}
-    unknown = set(data) - {"every", "probability", "first", "retry_after"}
+    unknown = set(data) - {"every", "probability", "first", "retry_after", "on"}
     if unknown:
         raise FaultSpecError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
     try:
@@ -146,6 +159,7 @@ def parse_rule(spec: str | dict[str, Any]) -> FaultRule:
             first=int(data["first"]) if "first" in data else None,
             retry_after=retry_after,
             retry_after_max=retry_after_max,
+            on=_on(data.get("on", SEND)),
         )
     except FaultSpecError:
         raise
@@ -162,12 +176,21 @@ def parse_rule(spec: str | dict[str, Any]) -> FaultRule:
     return rule
 
 
+def _on(value: Any) -> str:
+    on = str(value).strip().lower()
+    if on not in (SEND, ACCOUNT, ALL):
+        raise FaultSpecError(f"on must be {SEND!r}, {ACCOUNT!r} or {ALL!r}, not {on!r}")
+    return on
+
+
 def parse_rules(specs: list[Any]) -> list[FaultRule]:
-    """Several rules; their probabilities are shares of the requests, so at most 1 in total."""
+    """Several rules; their probabilities are shares of the requests they apply to, so at
+    most 1 in total for the send requests and for the account requests."""
     rules = [parse_rule(spec) for spec in specs]
-    total = sum(rule.probability or 0 for rule in rules)
-    if total > 1 + _PROBABILITY_SLACK:
-        raise FaultSpecError(f"fault probabilities add up to {total:g}, more than 1")
+    for target in (SEND, ACCOUNT):
+        total = sum(rule.probability or 0 for rule in rules if rule.applies_to(target))
+        if total > 1 + _PROBABILITY_SLACK:
+            raise FaultSpecError(f"fault probabilities add up to {total:g}, more than 1")
     return rules
 
 
@@ -208,20 +231,23 @@ class Faults:
             self.latency_ms = max(0, int(latency_ms))
             self.rules = parsed
             self.seed = seed
-            self._rng = random.Random(seed)
+            # One generator per kind of request: account calls never shift the send schedule.
+            self._rngs = {SEND: random.Random(seed), ACCOUNT: random.Random(f"{seed}:account")}
             self._retry_after_rng = random.Random(f"{seed}:retry_after")
 
     def clear(self) -> None:
         """No latency, no faults."""
         self.configure(0, [])
 
-    def decide(self) -> Fault | None:
-        """Count a request against every rule; the first rule that fires wins."""
+    def decide(self, target: str = SEND) -> Fault | None:
+        """Count a request (of `target`: SEND or ACCOUNT) against every rule applying to it;
+        the first rule that fires wins."""
         with self._lock:
-            draw = self._rng.random() if any(r.probability for r in self.rules) else 1.0
+            rules = [rule for rule in self.rules if rule.applies_to(target)]
+            draw = self._rngs[target].random() if any(r.probability for r in rules) else 1.0
             band_start = 0.0
             winner: FaultRule | None = None
-            for rule in self.rules:
+            for rule in rules:
                 if rule.fires(draw, band_start) and winner is None:
                     winner = rule
                 band_start += rule.probability or 0
@@ -241,24 +267,32 @@ class Faults:
             }
 
 
+def target_of(scope: dict[str, Any]) -> str | None:
+    """SEND for the send and batch POSTs, ACCOUNT for every other API request, else None
+    (the control API, the web inbox, inbound injection)."""
+    if scope["type"] != "http":
+        return None
+    path = scope["path"]
+    if scope["method"] == "POST" and SENDING_PATH.match(path):
+        return SEND
+    return ACCOUNT if path.startswith("/api/") else None
+
+
 class FaultMiddleware:
-    """Raw ASGI middleware applying `Faults` to POSTs on the send and batch paths."""
+    """Raw ASGI middleware applying `Faults` to the API's requests (see `target_of`)."""
 
     def __init__(self, app: Any, faults: Faults) -> None:
         self.app = app
         self.faults = faults
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if not (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and SENDING_PATH.match(scope["path"])
-        ):
+        target = target_of(scope)
+        if target is None:
             await self.app(scope, receive, send)
             return
-        if self.faults.latency_ms:
+        if target == SEND and self.faults.latency_ms:
             await asyncio.sleep(self.faults.latency_ms / 1000)
-        fault = self.faults.decide()
+        fault = self.faults.decide(target)
         if fault is None:
             await self.app(scope, receive, send)
             return

@@ -149,6 +149,35 @@ def test_a_failed_lookup_leaves_the_outcome_unknown(
     assert message.anymail_status.message_id is None
 
 
+def test_a_lookup_answered_5xx_leaves_the_outcome_unknown(
+    emulator_settings: Any,
+    mailtrap_backend: Send,
+    emulator: EmulatorServer,
+    new_message: Callable[..., AnymailMessage],
+) -> None:
+    emulator.set_faults("drop_after_store:first=1", "500:on=account")
+    message = new_message()
+    error = send_run(mailtrap_backend(), [message])
+    assert isinstance(error, AnymailAPIError)
+    assert (error.sent_messages, error.unsent_messages) == ([], [])
+    assert error.unknown_messages == [message]
+    assert emulator.stats()["requests"]["GET /api/email_logs"] >= 1
+
+
+def test_a_rate_limited_lookup_is_retried_and_settles(
+    emulator_settings: Any,
+    mailtrap_backend: Send,
+    emulator: EmulatorServer,
+    new_message: Callable[..., AnymailMessage],
+) -> None:
+    emulator.set_faults("drop_after_store:first=1", "429:first=1:retry_after=0:on=account")
+    message = new_message(subject="Looked up twice")
+    assert mailtrap_backend().send_messages([message]) == 1
+    (stored_id,) = log_ids(emulator, "Looked up twice")
+    assert message.anymail_status.message_id == stored_id
+    assert emulator.stats()["requests"]["GET /api/email_logs"] == 2  # the 429, then the answer
+
+
 def test_sandbox_sends_are_not_looked_up(
     emulator_settings: Any,
     mailtrap_backend: Send,

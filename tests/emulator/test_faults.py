@@ -13,6 +13,7 @@ from mailtrap_emulator import EmulatorServer
 from mailtrap_emulator.__main__ import build_parser, config_from_args
 from mailtrap_emulator.faults import Faults, FaultSpecError, parse_rule
 
+from .account_helpers import call
 from .helpers import message, post
 
 
@@ -82,6 +83,64 @@ def test_faults_apply_only_to_send_and_batch(emulator: EmulatorServer) -> None:
     emulator.set_faults("500")
     assert requests.get(f"{emulator.url}/_emulator/stats", timeout=10).status_code == 200
     assert requests.get(f"{emulator.url}/", timeout=10).status_code == 200
+    assert call(emulator, "GET", "/api/accounts").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/accounts", "/api/email_logs", "/api/accounts/1001/webhooks", "/api/domains"]
+)
+def test_account_rules_fail_the_other_api_calls_and_leave_sends_alone(
+    emulator: EmulatorServer, path: str
+) -> None:
+    emulator.set_faults("429:retry_after=3:on=account")
+    refused = call(emulator, "GET", path)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "3"
+    assert statuses(emulator, 2) == [200, 200]
+    assert requests.get(f"{emulator.url}/_emulator/stats", timeout=10).status_code == 200
+
+
+def test_account_rules_count_only_account_calls(emulator: EmulatorServer) -> None:
+    emulator.set_faults("500:every=2:on=account")
+    assert statuses(emulator, 3) == [200, 200, 200]  # sends are not counted
+    answers = [call(emulator, "GET", "/api/accounts").status_code for _ in range(4)]
+    assert answers == [200, 500, 200, 500]
+
+
+def test_an_account_call_can_be_dropped(emulator: EmulatorServer) -> None:
+    emulator.set_faults("drop:first=1:on=account")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        call(emulator, "GET", "/api/email_logs")
+    assert call(emulator, "GET", "/api/email_logs").status_code == 200
+
+
+def test_rules_on_all_fail_sends_and_account_calls(emulator: EmulatorServer) -> None:
+    emulator.set_faults("503:on=all")
+    assert statuses(emulator, 1) == [503]
+    assert call(emulator, "GET", "/api/accounts").status_code == 503
+
+
+def test_account_calls_do_not_shift_the_seeded_send_schedule(emulator: EmulatorServer) -> None:
+    emulator.set_faults("500:p=0.5", "429:p=0.5:on=account", seed=7)
+    alone = statuses(emulator, 12)
+    emulator.set_faults("500:p=0.5", "429:p=0.5:on=account", seed=7)
+    mixed = []
+    for _ in range(12):
+        call(emulator, "GET", "/api/accounts")
+        mixed += statuses(emulator, 1)
+    assert mixed == alone and 500 in alone and 200 in alone
+
+
+def test_probabilities_add_up_per_kind_of_request() -> None:
+    faults = Faults(rules=["500:p=0.9", "429:p=0.9:on=account"])  # 0.9 each: accepted
+    assert [rule.as_dict() for rule in faults.rules] == [
+        {"kind": "500", "probability": 0.9},
+        {"kind": "429", "probability": 0.9, "retry_after": 1, "on": "account"},
+    ]
+    with pytest.raises(FaultSpecError, match=r"add up to 1\.8"):
+        Faults(rules=["500:p=0.9", "429:p=0.9:on=all"])
+    with pytest.raises(FaultSpecError, match="on must be"):
+        parse_rule("500:on=webhooks")
 
 
 def test_sandbox_and_bulk_paths_get_faults_too(emulator: EmulatorServer) -> None:

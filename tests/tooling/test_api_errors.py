@@ -1,8 +1,10 @@
 """Failed account-API calls become one line and an exit status, never a traceback; and the
 account the calls address (setting, discovered, or token-scoped) when listing is refused.
 
-Answers the emulator does not give on the account API come from a scripted server on
-127.0.0.1 (stub_server.py).
+Answers scripted per path (a 403 on one endpoint, other account lists, a missing sandbox)
+come from a scripted server on 127.0.0.1 (stub_server.py); 429s, 5xx and dropped
+connections on the account API are also tested against the emulator
+(test_account_faults.py).
 """
 
 from __future__ import annotations

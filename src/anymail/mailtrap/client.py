@@ -24,6 +24,7 @@ from requests.adapters import DEFAULT_POOLSIZE
 from ..exceptions import AnymailRequestsAPIError
 from ..sending.http_caller import NO_RETRY, HttpCaller
 from ..sending.http_session import USER_AGENT, AnymailSession
+from ..sending.retry import MAYBE_ACCEPTED, error_kind
 from ..sending.secrets import Secret, SecretHeaders, forget_locals
 from ..settings import configuration_error
 from .download import DownloadDeadline, DownloadDeadlineExceeded
@@ -172,8 +173,14 @@ class MailtrapClient:
                 active.close()
         if outcome.error is not None:
             problem = type(outcome.error).__name__
+            # A connection that broke after the request went out: Mailtrap was reached, and
+            # may have acted on it (a POST); say so rather than "could not reach".
+            reached = error_kind(outcome.error) == MAYBE_ACCEPTED
             raise MailtrapAPIError(
-                f"Could not reach Mailtrap at {url} ({problem})",
+                f"Mailtrap did not answer at {url} ({problem}: the connection dropped or the "
+                "answer timed out)"
+                if reached
+                else f"Could not reach Mailtrap at {url} ({problem})",
                 problem=problem,
                 esp_name=ESP_NAME,
             ) from None
