@@ -42,7 +42,10 @@ def insert_rows(
     sql, preparers = _insert(using, model, tuple(rows[0]), ignore_conflicts)
     values = _values(connection, rows, preparers)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if len(values) == 1:  # e.g. send_mail: psycopg's executemany would open a pipeline
+            cursor.execute(sql, values[0])
+        else:
+            cursor.executemany(sql, values)
 
 
 def update_rows(using: str, model: type[models.Model], rows: Sequence[Row]) -> None:
