@@ -233,12 +233,15 @@ def serve(config: EmulatorConfig, log_level: str | None = None) -> None:
     url = base_url(sock)
     emulator = Emulator(config)
     emulator.start()
-    print(f"Mailtrap emulator listening on {url}", flush=True)
-    print(f"  MAILTRAP_API_URL: {url}/api/   web inbox: {url}/", flush=True)
-    if config.webhook_urls or config.inbound_webhook_urls:
-        print(f"  webhook signing secret: {config.signing_secret}", flush=True)
     try:
-        uvicorn_server(emulator, log_level=log_level or "warning").run(sockets=[sock])
+        # Built before "listening" is printed: building it reconfigures logging, and a
+        # SIGTERM raising SystemExit inside logging's handler locks would fail the exit.
+        server = uvicorn_server(emulator, log_level=log_level or "warning")
+        print(f"Mailtrap emulator listening on {url}", flush=True)
+        print(f"  MAILTRAP_API_URL: {url}/api/   web inbox: {url}/", flush=True)
+        if config.webhook_urls or config.inbound_webhook_urls:
+            print(f"  webhook signing secret: {config.signing_secret}", flush=True)
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
