@@ -261,3 +261,54 @@ def test_backends_that_do_not_opt_in_stay_sequential(settings):
     assert backend.send_messages(messages) == 20
     assert mail.outbox == messages
     assert [m.anymail_status.message_id for m in messages] == list(range(20))
+
+
+def test_a_call_waiting_out_a_retry_after_gives_its_place_to_another(
+    mailtrap_server, scale_backend
+):
+    """Window 2: message 0 is answered 429 (Retry-After 2 s); while it waits, messages 1
+    and 2 are on the wire at the same time -- the waiting call is not in flight."""
+    both_in_flight = threading.Barrier(2, timeout=1.5)  # less than the Retry-After
+    answered_429 = threading.Event()
+
+    def handler(request: Received) -> Reply:
+        number = message_number(request)
+        if number == 0 and not answered_429.is_set():
+            answered_429.set()
+            return Reply(status=429, headers={"Retry-After": "2"})
+        if number in (1, 2):
+            both_in_flight.wait()  # breaks (and the test fails) unless both are open at once
+        return Reply()
+
+    mailtrap_server.handler = handler
+    messages = [make_message(n) for n in range(4)]
+    assert scale_backend(send_concurrency=2).send_messages(messages) == 4
+    subjects = [request.json()["subject"] for request in mailtrap_server.requests]
+    assert subjects.count("message 0") == 2  # the 429, then the retry
+    assert all(m.anymail_status.status == {"queued"} for m in messages)
+
+
+def test_at_most_the_window_is_on_the_wire_while_calls_wait(mailtrap_server, scale_backend):
+    """Calls waiting between attempts do not count, the others never exceed the window."""
+    lock = threading.Lock()
+    open_calls = [0]
+    most = [0]
+    first_429s: set[int] = set()
+
+    def handler(request: Received) -> Reply:
+        number = message_number(request)
+        if number % 3 == 0 and number not in first_429s:
+            first_429s.add(number)
+            return Reply(status=429, headers={"Retry-After": "0"})
+        with lock:
+            open_calls[0] += 1
+            most[0] = max(most[0], open_calls[0])
+        threading.Event().wait(0.02)
+        with lock:
+            open_calls[0] -= 1
+        return Reply()
+
+    mailtrap_server.handler = handler
+    messages = [make_message(n) for n in range(90)]
+    assert scale_backend(send_concurrency=3).send_messages(messages) == 90
+    assert most[0] <= 3

@@ -9,7 +9,9 @@ sent and completed before the next one is prepared, exactly as a plain loop woul
 Threads only pay while calls wait on the network. So a run with a larger window starts
 by timing its first call in a worker: if it answers within `SLOW_CALL_SECONDS`, later
 calls run in the caller's thread (no hand-off, no contention), and the run switches to
-the thread pool as soon as calls start waiting longer than that (see `_Pace`).
+the thread pool as soon as calls start waiting longer than that (see `_Pace`). The window
+bounds the calls on the wire: a call waiting between attempts (a 429's Retry-After) gives
+its place to another one, up to `THREADS_PER_SLOT` times `window` calls started.
 
 A failure that concerns one message (its call dropped, its batch entry refused, retries
 exhausted on a 429) does not stop the others; only a fatal one -- a failure every other
@@ -28,8 +30,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,7 @@ from django.core.mail import EmailMessage
 
 from ..exceptions import AnymailError
 from .delivery import CallResult, Delivery, Packer, Ticket
+from .http_caller import waiting_between_attempts
 from .outcomes import Outcome, is_fatal, mark, outcome_of
 
 if TYPE_CHECKING:
@@ -49,6 +53,10 @@ BACKLOG_WINDOWS = 32
 
 #: A call that waits this long (seconds, beyond its own CPU) for the ESP makes threads pay.
 SLOW_CALL_SECONDS = 0.003
+
+#: Threads per place in the window: a call waiting between attempts (a 429's Retry-After)
+#: gives its place to another call, so up to this many times `window` calls are started.
+THREADS_PER_SLOT = 2
 
 
 class _Pace:
@@ -109,7 +117,9 @@ class SendRun:
         self.packer = packer
         self.pace = _Pace(_Pace.INLINE, adaptive=False)
         self.executor: ThreadPoolExecutor | None = None
+        #: Calls on the wire (at most `window`), and calls started (waiting ones included).
         self.slots = threading.Semaphore(self.window)
+        self.threads = threading.Semaphore(self.window * THREADS_PER_SLOT)
         self.started: deque[_Started] = deque()
         self.sent: list[Ticket] = []
         self.unsent: list[Ticket] = []
@@ -271,13 +281,17 @@ class SendRun:
             future = self._run_inline(call)
             self._note_failure(future)
             return future
+        self.threads.acquire()  # blocks while every thread has a call
         self.slots.acquire()  # blocks while `window` calls are in flight
         if self.stopping:
             self.slots.release()
+            self.threads.release()
             return None
         if self.executor is None:
-            self.executor = ThreadPoolExecutor(self.window, thread_name_prefix="anymail-send")
-        future = self.executor.submit(call)
+            self.executor = ThreadPoolExecutor(
+                self.window * THREADS_PER_SLOT, thread_name_prefix="anymail-send"
+            )
+        future = self.executor.submit(self._in_worker, call)
         future.add_done_callback(self._call_done)
         if self.pace.mode == _Pace.PROBE:  # a fast first answer: no threads from now on
             done, _pending = wait([future], timeout=SLOW_CALL_SECONDS)
@@ -293,11 +307,30 @@ class SendRun:
         self.pace.observe(time.perf_counter() - wall - (time.thread_time() - cpu))
         return future
 
+    def _in_worker(self, call: Callable[[], Any]) -> Any:
+        """Run a call in a worker thread, giving up its place in the window while it
+        waits between attempts (e.g. out a 429's Retry-After): the window bounds calls on
+        the wire, and a waiting call is not."""
+        waiting_between_attempts(self._between_attempts)
+        try:
+            return call()
+        finally:
+            waiting_between_attempts(None)
+
+    @contextmanager
+    def _between_attempts(self) -> Iterator[None]:
+        self.slots.release()
+        try:
+            yield
+        finally:
+            self.slots.acquire()  # back on the wire only when there is room
+
     def _call_done(self, future: Future[Any]) -> None:
         """Runs in the worker thread: note a failure, then free the slot (in that order,
         so the caller cannot start another call after a failure)."""
         self._note_failure(future)
         self.slots.release()
+        self.threads.release()
 
     def _note_failure(self, future: Future[Any]) -> None:
         """A fatal failure (one every other message would meet too): start no more calls."""

@@ -10,6 +10,9 @@ which exception, with which context -- is the caller's business (see
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,23 @@ retry_logger = logging.getLogger("anymail.retry")
 
 #: A policy that never retries (one attempt), for calls whose caller retries itself.
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+class _RetryWait(threading.local):
+    """What surrounds a wait between attempts in this thread (see `waiting_between_attempts`)."""
+
+    hook: Callable[[], AbstractContextManager[Any]] | None = None
+
+
+_retry_wait = _RetryWait()
+
+
+def waiting_between_attempts(
+    hook: Callable[[], AbstractContextManager[Any]] | None,
+) -> None:
+    """Wrap this thread's waits between attempts in `hook()` (None: nothing). The send
+    engine uses it to give a waiting call's place in the window to another call."""
+    _retry_wait.hook = hook
 
 
 @dataclass
@@ -80,7 +100,9 @@ class HttpCaller:
                 attempt + 1,
                 policy.attempts,
             )
-            policy.sleep(decision.delay)
+            hook = _retry_wait.hook
+            with hook() if hook is not None else nullcontext():
+                policy.sleep(decision.delay)
 
     def _attempt(
         self, session: requests.Session, params: dict[str, Any], rewind: bool
