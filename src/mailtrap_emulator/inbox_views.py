@@ -25,7 +25,7 @@ from .inbound_injection import (
     inbound_webhook_scopes,
     inject_inbound,
 )
-from .mime import parse_mime
+from .mime import ParsedAttachment, parse_mime
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 #: The message HTML runs in a sandboxed iframe *and* under a sandboxing CSP: no scripts,
@@ -196,7 +196,11 @@ async def message_attachment(request: Request) -> Response:
     index = request.path_params["index"]
     if index >= len(attachments):
         return _not_found(request)
-    attachment = attachments[index]
+    return attachment_download(attachments[index])
+
+
+def attachment_download(attachment: ParsedAttachment) -> Response:
+    """An attachment as a download (never rendered: its type is the sender's claim)."""
     return Response(
         attachment.data,
         media_type=attachment.content_type,

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .emulator import Emulator
-from .inbox_views import BODY_CSP
+from .inbox_views import BODY_CSP, attachment_download
 from .mime import ParsedMessage, parse_mime
 from .sandbox_objects import (
     PROJECT_ID,
@@ -328,15 +327,7 @@ async def get_attachment(request: Request) -> Response:
         return _not_found()
     if not request.url.path.endswith("/download"):
         return JSONResponse(attachments[number - 1])
-    attachment = loaded[2].attachments[number - 1]
-    return Response(
-        attachment.data,
-        media_type=attachment.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return attachment_download(loaded[2].attachments[number - 1])
 
 
 def _sandbox_routes(base: str) -> list[Route]:

@@ -51,7 +51,20 @@ def log_database(model: Any) -> str:
     return read_options().database or router.db_for_read(model)
 
 
-class LogAdmin(admin.ModelAdmin):
+class ReadOnly:
+    """No adding, changing or deleting: the log is written by sends and webhooks only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LogAdmin(ReadOnly, admin.ModelAdmin):
     """A read-only view of one log table, from the log's database, paged cheaply."""
 
     actions = None  # no "delete selected": a million-row selection is one click away
@@ -82,17 +95,8 @@ class LogAdmin(admin.ModelAdmin):
                 context["subtitle"] = note
         return response
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class RecipientInline(admin.TabularInline):
+class RecipientInline(ReadOnly, admin.TabularInline):
     """Each recipient's status, its copy in Mailtrap, and its events (one query each for
     the recipients and for all their events)."""
 
@@ -123,15 +127,6 @@ class RecipientInline(admin.TabularInline):
             .prefetch_related(Prefetch("events", queryset=newest, to_attr="newest_events"))
             .order_by("id")
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="Mailtrap")
     def in_mailtrap(self, recipient: Recipient) -> Any:
